@@ -1,0 +1,247 @@
+import { errorCode, protocolError, type ErrorCode } from "../protocol/errors.ts";
+import type { Limits } from "../protocol/limits.ts";
+import type { Op } from "../protocol/ops.ts";
+import type { Clock, CrashPoints, Probe, Random } from "../protocol/ports.ts";
+import type { Ack } from "../protocol/rpc.ts";
+import { backoffDelay } from "./backoff.ts";
+import type { BatchPlanner } from "./batching.ts";
+import type { Deadline } from "./deadline.ts";
+import type { Outbox } from "./outbox/outbox.ts";
+import type { ClientSettings } from "./settings.ts";
+import type { Connection, Transport } from "./transports/transport.ts";
+
+/** Errors no retry can fix: the client stops and keeps its outbox. */
+const FATAL: ReadonlySet<ErrorCode> = new Set(["bad_secret", "unknown_share", "read_only", "invalid_op", "invalid_request", "too_large"]);
+
+export type LoopState = "idle" | "connecting" | "syncing" | "backoff" | "stopped";
+
+export interface LoopDeps {
+  outbox: Outbox;
+  transport: Transport;
+  clock: Clock;
+  random: Random;
+  crash: CrashPoints;
+  probe: Probe;
+  settings: ClientSettings;
+  limits: Limits;
+  deadline: Deadline;
+  planBatch: BatchPlanner;
+  /** Wraps each new connection; a seam for mutants. */
+  wrapConnection: (connection: Connection) => Connection;
+}
+
+export interface StoppedError extends Error {
+  code: ErrorCode;
+}
+
+/**
+ * The replay loop: connect, redeem, trim, then stream pending ops in seq order
+ * with at most `calls_in_flight` calls outstanding. Any failure kills the whole
+ * session; the loop backs off and starts over with a new one.
+ */
+export class ReplayLoop {
+  readonly #d: LoopDeps;
+  #state: LoopState = "idle";
+  #started = false;
+  #stopped = false;
+  #error: StoppedError | undefined;
+  #connection: Connection | undefined;
+  #wake: (() => void) | undefined;
+  #drainWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+  #sessions = 0;
+  #serverLastSeq: number | undefined;
+
+  constructor(deps: LoopDeps) {
+    this.#d = deps;
+  }
+
+  get state(): LoopState {
+    return this.#state;
+  }
+
+  get error(): StoppedError | undefined {
+    return this.#error;
+  }
+
+  /** The producer's last_seq as the server last reported it (redeem or ack). */
+  get serverLastSeq(): number | undefined {
+    return this.#serverLastSeq;
+  }
+
+  /** How many sessions were opened, including the current one. */
+  get sessions(): number {
+    return this.#sessions;
+  }
+
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    void this.#run();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#state = "stopped";
+    this.#connection?.close();
+    this.#connection = undefined;
+    this.#poke();
+  }
+
+  /** New work arrived. */
+  poke(): void {
+    this.#poke();
+  }
+
+  /** Resolves when nothing is pending; rejects if the loop stops with an error first. */
+  drained(): Promise<void> {
+    if (this.#error) return Promise.reject(this.#error);
+    if (this.#d.outbox.pendingCount() === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => this.#drainWaiters.push({ resolve, reject }));
+  }
+
+  #poke(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  /** Waits for a poke, or for `ms` when given. */
+  #wait(ms?: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = ms === undefined ? undefined : this.#d.clock.setTimer(ms, () => this.#poke());
+      this.#wake = () => {
+        timer?.cancel();
+        resolve();
+      };
+    });
+  }
+
+  async #run(): Promise<void> {
+    const d = this.#d;
+    let attempt = 0;
+    while (!this.#stopped) {
+      if (d.outbox.pendingCount() === 0) {
+        this.#settleDrainWaiters();
+        this.#state = "idle";
+        await this.#wait();
+        continue;
+      }
+      try {
+        if (!this.#connection) {
+          this.#state = "connecting";
+          this.#connection = await this.#open();
+          attempt = 0;
+        }
+        this.#state = "syncing";
+        await this.#pump(this.#connection);
+      } catch (error) {
+        this.#connection?.close();
+        this.#connection = undefined;
+        if (this.#stopped) break;
+        const code = errorCode(error);
+        if (code !== undefined && FATAL.has(code)) {
+          this.#fail(error as StoppedError);
+          break;
+        }
+        this.#state = "backoff";
+        await this.#wait(code === "stale_epoch" && attempt === 0 ? 0 : backoffDelay(d.settings, attempt, d.random));
+        attempt++;
+      }
+    }
+  }
+
+  async #open(): Promise<Connection> {
+    const d = this.#d;
+    const sync = d.outbox.state();
+    if (sync.share_id === null || sync.secret === null) throw protocolError("invalid_request", "outbox is not bound to a share");
+    const credentials = { share_id: sync.share_id, secret: sync.secret, producer_id: sync.producer_id, scope: d.settings.scope };
+    const raw = await d.deadline(d.transport.connect(credentials), d.settings.deadline_ms, "connect");
+    const connection = d.wrapConnection(raw);
+    this.#sessions++;
+    try {
+      const state = await d.deadline(connection.redeem(), d.settings.deadline_ms, "redeem");
+      const producer = sync.producer_id;
+      const share = sync.share_id;
+      d.probe.emit({ type: "redeemed", producer, share, epoch: state.epoch, last_seq: state.last_seq, cursor: state.cursor });
+      d.probe.emit({ type: "cursor_observed", producer, share, cursor: state.cursor, via: "redeem" });
+      d.outbox.recordEpoch(state.epoch);
+      this.#serverLastSeq = state.last_seq;
+      this.#markAcked(state.last_seq);
+      this.#recordCursor(state.cursor);
+      return connection;
+    } catch (error) {
+      connection.close();
+      throw error;
+    }
+  }
+
+  async #pump(connection: Connection): Promise<void> {
+    const d = this.#d;
+    const next = { seq: d.outbox.state().acked_seq + 1 };
+    const inflight = new Set<Promise<unknown>>();
+    for (;;) {
+      if (this.#stopped) return;
+      while (inflight.size < d.settings.calls_in_flight) {
+        const batch = d.planBatch(d.outbox.pending(next.seq, d.settings.batch_size), d.limits);
+        if (batch.length === 0) break;
+        next.seq = batch[batch.length - 1]!.seq + 1;
+        const call: Promise<unknown> = this.#send(connection, batch).then((ack) => {
+          // A gap means an earlier call has not landed yet (or was lost): resend from the server's last_seq.
+          if (ack.rejected > 0) next.seq = Math.min(next.seq, ack.last_seq + 1);
+        });
+        call.catch(() => {}).finally(() => inflight.delete(call));
+        inflight.add(call);
+      }
+      if (inflight.size === 0) return;
+      await Promise.race(inflight);
+    }
+  }
+
+  async #send(connection: Connection, batch: Op[]): Promise<Ack> {
+    const d = this.#d;
+    const sync = d.outbox.state();
+    const producer = sync.producer_id;
+    d.probe.emit({ type: "call_sent", producer, seq_from: batch[0]!.seq, seq_to: batch[batch.length - 1]!.seq });
+    const call = connection.append(batch);
+    d.crash.reach("client.after_send_before_ack");
+    const ack = await d.deadline(call, d.settings.deadline_ms, "appendOps");
+    d.probe.emit({ type: "ack_received", producer, ...ack });
+    this.#serverLastSeq = Math.max(this.#serverLastSeq ?? 0, ack.last_seq);
+    d.probe.emit({ type: "cursor_observed", producer, share: sync.share_id ?? "", cursor: ack.cursor, via: "ack" });
+    d.crash.reach("client.after_ack_before_mark");
+    this.#markAcked(ack.last_seq);
+    this.#recordCursor(ack.cursor);
+    return ack;
+  }
+
+  #markAcked(lastSeq: number): void {
+    const d = this.#d;
+    const before = d.outbox.state().acked_seq;
+    const acked = d.outbox.markAcked(lastSeq);
+    if (acked > before) d.probe.emit({ type: "marked_acked", producer: d.outbox.state().producer_id, acked_seq: acked });
+    if (d.outbox.pendingCount() === 0) this.#settleDrainWaiters();
+  }
+
+  #recordCursor(cursor: number): void {
+    const d = this.#d;
+    const recorded = d.outbox.recordCursor(cursor);
+    const sync = d.outbox.state();
+    d.probe.emit({ type: "cursor_recorded", producer: sync.producer_id, share: sync.share_id ?? "", cursor: recorded });
+  }
+
+  #settleDrainWaiters(): void {
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const w of waiters) w.resolve();
+  }
+
+  #fail(error: StoppedError): void {
+    this.#error = error;
+    this.#stopped = true;
+    this.#state = "stopped";
+    this.#d.probe.emit({ type: "client_stopped", producer: this.#d.outbox.state().producer_id, code: error.code, message: error.message });
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const w of waiters) w.reject(error);
+  }
+}

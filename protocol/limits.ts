@@ -1,0 +1,21 @@
+// A limit on everything that crosses the wire (DESIGN.md, "Protocol").
+export interface Limits {
+  ops_per_call_max: number;
+  op_bytes_max: number;
+  call_bytes_max: number;
+  calls_in_flight_max: number;
+  read_limit_max: number;
+}
+
+export const DEFAULT_LIMITS: Limits = Object.freeze({
+  ops_per_call_max: 500,
+  op_bytes_max: 16 * 1024,
+  call_bytes_max: 1024 * 1024,
+  calls_in_flight_max: 8,
+  read_limit_max: 1000,
+});
+
+/** Size of a value as the server counts it: UTF-8 bytes of its JSON. */
+export function jsonBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value) ?? "", "utf8");
+}

@@ -1,0 +1,113 @@
+import { newHttpBatchRpcResponse, type RpcSessionOptions, type RpcTarget } from "capnweb";
+import { Hono, type Context } from "hono";
+import { errorCode, httpStatus, protocolError } from "../../protocol/errors.ts";
+import type { Limits } from "../../protocol/limits.ts";
+import { parseId, parseObject, parseOpsRequest, parseRedeemRequest, parseSecret } from "../../protocol/validate.ts";
+import { opBodySchema, type OpBody } from "../../protocol/ops.ts";
+import type { ShareStore } from "../store/share-store.ts";
+
+export interface AppDeps {
+  store: ShareStore;
+  limits: Limits;
+  /** A fresh main object for one capnweb session. */
+  newApi: () => RpcTarget;
+  publicUrl: () => string;
+}
+
+/** capnweb options for every session: bounded messages, no stacks sent to peers. */
+export function rpcSessionOptions(limits: Limits): RpcSessionOptions {
+  return {
+    limits: { maxMessageSize: limits.call_bytes_max * 4 },
+    onSendError: (error) => {
+      const safe = new Error(error.message);
+      for (const key of Object.keys(error)) (safe as unknown as Record<string, unknown>)[key] = (error as unknown as Record<string, unknown>)[key];
+      safe.stack = "";
+      return safe;
+    },
+  };
+}
+
+function errorResponse(c: Context, error: unknown): Response {
+  const code = errorCode(error);
+  if (code === undefined) {
+    return c.json({ error: { code: "server_error", message: "internal error" } }, 500);
+  }
+  return c.json({ error: { code, message: (error as Error).message } }, httpStatus(code));
+}
+
+/** Reads a JSON body within the call size limit; refuses anything else with a code. */
+async function readJson(c: Context, limits: Limits): Promise<unknown> {
+  const text = await c.req.text();
+  if (Buffer.byteLength(text) > limits.call_bytes_max * 2) {
+    throw protocolError("too_large", `body: ${Buffer.byteLength(text)} bytes, limit ${limits.call_bytes_max * 2}`, "body");
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw protocolError("invalid_request", "body: not valid JSON", "body");
+  }
+}
+
+function parseBodies(value: unknown, limits: Limits): OpBody[] {
+  if (!Array.isArray(value)) throw protocolError("invalid_request", "data: expected an array", "data");
+  if (value.length > limits.ops_per_call_max) throw protocolError("too_large", `data: ${value.length} items, limit ${limits.ops_per_call_max}`, "data");
+  return value.map((item, i) => {
+    const parsed = opBodySchema.safeParse(item);
+    if (!parsed.success) throw protocolError("invalid_op", `data[${i}]: ${parsed.error.issues[0]?.message ?? "invalid"}`, `data[${i}]`);
+    return parsed.data;
+  });
+}
+
+/** The share server's HTTP face: capnweb batch on POST /rpc and the REST baseline. See websocket-route.ts for upgrades. */
+export function createShareApp(deps: AppDeps): Hono {
+  const { store, limits } = deps;
+  const app = new Hono();
+  const options = rpcSessionOptions(limits);
+
+  app.onError((error, c) => errorResponse(c, error));
+
+  app.post("/rpc", async (c) => {
+    const length = Number(c.req.header("content-length") ?? "0");
+    if (length > limits.call_bytes_max * 4) return errorResponse(c, protocolError("too_large", `batch of ${length} bytes`));
+    return newHttpBatchRpcResponse(c.req.raw, deps.newApi(), options);
+  });
+
+  app.post("/api/share", async (c) => {
+    const body = parseObject(await readJson(c, limits));
+    const sessionID = parseId(body.session_id, "session_id");
+    const { id, secret } = store.createShare(sessionID);
+    return c.json({ id, secret, url: `${deps.publicUrl()}/share/${id}` }, 201);
+  });
+
+  app.post("/api/share/:id/redeem", async (c) => {
+    const shareID = parseId(c.req.param("id"), "id");
+    const request = parseRedeemRequest(await readJson(c, limits));
+    return c.json(store.redeem(shareID, request.secret, request.producer_id));
+  });
+
+  app.post("/api/share/:id/ops", async (c) => {
+    const shareID = parseId(c.req.param("id"), "id");
+    const request = parseOpsRequest(await readJson(c, limits), limits);
+    store.redeem(shareID, request.secret);
+    return c.json(store.appendOps({ share_id: shareID, epoch: request.epoch, scope: "write" }, request.producer_id, request.ops));
+  });
+
+  app.get("/api/share/:id", (c) => c.json(store.view(parseId(c.req.param("id"), "id"))));
+
+  app.delete("/api/share/:id", async (c) => {
+    const shareID = parseId(c.req.param("id"), "id");
+    const body = parseObject(await readJson(c, limits));
+    store.deleteShare(shareID, parseSecret(body.secret));
+    return c.body(null, 204);
+  });
+
+  app.post("/api/share/:id/sync", async (c) => {
+    const shareID = parseId(c.req.param("id"), "id");
+    const body = parseObject(await readJson(c, limits));
+    const secret = parseSecret(body.secret);
+    return c.json(store.legacySync(shareID, secret, parseBodies(body.data, limits)));
+  });
+
+  app.notFound((c) => c.json({ error: { code: "invalid_request", message: `no route ${c.req.method} ${c.req.path}` } }, 404));
+  return app;
+}

@@ -1,0 +1,64 @@
+import { RpcTarget } from "capnweb";
+import { protocolError } from "../../protocol/errors.ts";
+import type { Ack, ReadPage, ReaderApi, Revoked, WriterApi } from "../../protocol/rpc.ts";
+import type { SessionView } from "../../protocol/session-view.ts";
+import { parseId, parseNonNegativeInt, parseOps, parseObject } from "../../protocol/validate.ts";
+import type { Grant, ShareStore } from "../store/share-store.ts";
+
+// Capabilities are live references: each is bound to the epoch it was minted
+// in, and dies with its capnweb session. The share secret is the sturdy one.
+
+export class WriterCapability extends RpcTarget implements WriterApi {
+  readonly #store: ShareStore;
+  readonly #grant: Grant;
+
+  constructor(store: ShareStore, grant: Grant) {
+    super();
+    this.#store = store;
+    this.#grant = grant;
+  }
+
+  appendOps(producerID: unknown, ops: unknown): Ack {
+    const producer = parseId(producerID, "producerID");
+    return this.#store.appendOps(this.#grant, producer, parseOps(ops, this.#store.deps.limits));
+  }
+
+  revoke(options?: unknown): Revoked {
+    const rotate = options === undefined ? false : parseObject(options).rotate_secret;
+    if (rotate !== undefined && typeof rotate !== "boolean") {
+      throw protocolError("invalid_request", "options.rotate_secret: expected a boolean", "options.rotate_secret");
+    }
+    return this.#store.revoke(this.#grant, rotate === true);
+  }
+}
+
+export class ReaderCapability extends RpcTarget implements ReaderApi {
+  readonly #store: ShareStore;
+  readonly #grant: Grant;
+
+  constructor(store: ShareStore, grant: Grant) {
+    super();
+    this.#store = store;
+    this.#grant = grant;
+  }
+
+  read(fromCursor: unknown, limit: unknown): ReadPage {
+    return this.#store.read(this.#grant, parseNonNegativeInt(fromCursor, "fromCursor"), parseNonNegativeInt(limit, "limit"));
+  }
+
+  session(): SessionView {
+    const { cursor: _cursor, ...view } = this.#store.view(this.#grant.share_id);
+    return view;
+  }
+}
+
+/** How a redeemed grant becomes a capability; a seam for mutants. */
+export interface CapabilityMinter {
+  writer(store: ShareStore, grant: Grant): RpcTarget;
+  reader(store: ShareStore, grant: Grant): RpcTarget;
+}
+
+export const referenceMinter: CapabilityMinter = {
+  writer: (store, grant) => new WriterCapability(store, grant),
+  reader: (store, grant) => new ReaderCapability(store, grant),
+};

@@ -1,0 +1,93 @@
+import type Database from "better-sqlite3";
+import type { OpBody } from "../../protocol/ops.ts";
+import type { SessionView } from "../../protocol/session-view.ts";
+
+// Applies op bodies to the materialized session tables and reads them back in
+// the canonical SessionView shape. `part.append` concatenates, so it is the one
+// kind that is not idempotent.
+
+export class Materializer {
+  readonly #upsertSession;
+  readonly #upsertMessage;
+  readonly #upsertPart;
+  readonly #appendPart;
+  readonly #replaceDiff;
+  readonly #upsertModel;
+  readonly #readSession;
+  readonly #readMessages;
+  readonly #readParts;
+  readonly #readDiffs;
+  readonly #readModels;
+
+  constructor(db: Database.Database) {
+    this.#upsertSession = db.prepare(
+      `INSERT INTO sessions (share_id, title, directory) VALUES (?, ?, ?)
+       ON CONFLICT (share_id) DO UPDATE SET title = excluded.title, directory = COALESCE(excluded.directory, sessions.directory)`,
+    );
+    this.#upsertMessage = db.prepare(
+      `INSERT INTO messages (share_id, message_id, role, model_id) VALUES (?, ?, ?, ?)
+       ON CONFLICT (share_id, message_id) DO UPDATE SET role = excluded.role, model_id = COALESCE(excluded.model_id, messages.model_id)`,
+    );
+    // Absent text or state leaves the stored one alone: tool parts update state only.
+    this.#upsertPart = db.prepare(
+      `INSERT INTO parts (share_id, part_id, message_id, type, text, state) VALUES (?, ?, ?, ?, COALESCE(?, ''), ?)
+       ON CONFLICT (share_id, part_id) DO UPDATE SET message_id = excluded.message_id, type = excluded.type,
+         text = COALESCE(?, parts.text), state = COALESCE(excluded.state, parts.state)`,
+    );
+    this.#appendPart = db.prepare(
+      `INSERT INTO parts (share_id, part_id, message_id, type, text, state) VALUES (?, ?, ?, 'text', ?, NULL)
+       ON CONFLICT (share_id, part_id) DO UPDATE SET text = parts.text || excluded.text`,
+    );
+    this.#replaceDiff = db.prepare(
+      `INSERT INTO diffs (share_id, path, additions, deletions, patch) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (share_id, path) DO UPDATE SET additions = excluded.additions, deletions = excluded.deletions, patch = excluded.patch`,
+    );
+    this.#upsertModel = db.prepare(
+      `INSERT INTO models (share_id, model_id, provider, name) VALUES (?, ?, ?, ?)
+       ON CONFLICT (share_id, model_id) DO UPDATE SET provider = excluded.provider, name = excluded.name`,
+    );
+    this.#readSession = db.prepare(`SELECT title, directory FROM sessions WHERE share_id = ?`);
+    this.#readMessages = db.prepare(`SELECT message_id, role, model_id FROM messages WHERE share_id = ? ORDER BY message_id`);
+    this.#readParts = db.prepare(`SELECT part_id, message_id, type, text, state FROM parts WHERE share_id = ? ORDER BY part_id`);
+    this.#readDiffs = db.prepare(`SELECT path, additions, deletions, patch FROM diffs WHERE share_id = ? ORDER BY path`);
+    this.#readModels = db.prepare(`SELECT model_id, provider, name FROM models WHERE share_id = ? ORDER BY model_id`);
+  }
+
+  apply(shareID: string, body: OpBody): void {
+    switch (body.kind) {
+      case "session.upsert":
+        this.#upsertSession.run(shareID, body.title, body.directory ?? null);
+        return;
+      case "message.upsert":
+        this.#upsertMessage.run(shareID, body.message_id, body.role, body.model_id ?? null);
+        return;
+      case "part.upsert": {
+        const state = body.state === undefined ? null : JSON.stringify(body.state);
+        const text = body.text ?? null;
+        this.#upsertPart.run(shareID, body.part_id, body.message_id, body.type, text, state, text);
+        return;
+      }
+      case "part.append":
+        this.#appendPart.run(shareID, body.part_id, body.message_id, body.text);
+        return;
+      case "diff.replace":
+        this.#replaceDiff.run(shareID, body.path, body.additions, body.deletions, body.patch);
+        return;
+      case "model.upsert":
+        this.#upsertModel.run(shareID, body.model_id, body.provider, body.name);
+        return;
+    }
+  }
+
+  view(shareID: string): SessionView {
+    const session = this.#readSession.get(shareID) as { title: string; directory: string | null } | undefined;
+    const parts = this.#readParts.all(shareID) as { part_id: string; message_id: string; type: string; text: string; state: string | null }[];
+    return {
+      session: session ? { title: session.title, directory: session.directory } : null,
+      messages: this.#readMessages.all(shareID) as SessionView["messages"],
+      parts: parts.map((p) => ({ ...p, state: p.state === null ? null : JSON.parse(p.state) })),
+      diffs: this.#readDiffs.all(shareID) as SessionView["diffs"],
+      models: this.#readModels.all(shareID) as SessionView["models"],
+    };
+  }
+}

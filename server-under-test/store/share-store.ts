@@ -1,0 +1,245 @@
+import type Database from "better-sqlite3";
+import { protocolError } from "../../protocol/errors.ts";
+import type { Limits } from "../../protocol/limits.ts";
+import type { Op, OpBody } from "../../protocol/ops.ts";
+import type { Clock, CrashPoints, Ids, Probe, Random } from "../../protocol/ports.ts";
+import type { Ack, ReadPage, Revoked, Scope, ShareState } from "../../protocol/rpc.ts";
+import type { SessionView } from "../../protocol/session-view.ts";
+import { Materializer } from "./materialize.ts";
+import { hashSecret, newSecret, secretMatches } from "./secrets.ts";
+import {
+  permanentSeqPolicy,
+  sqliteCursorStore,
+  sqliteTransact,
+  strictEpochGuard,
+  type CursorStore,
+  type EpochGuard,
+  type SeqPolicy,
+  type Transact,
+} from "./seams.ts";
+
+/** What a redeemed capability carries: which share, which epoch, which scope. */
+export interface Grant {
+  share_id: string;
+  epoch: number;
+  scope: Scope;
+}
+
+export interface StoreDeps {
+  db: Database.Database;
+  clock: Clock;
+  random: Random;
+  ids: Ids;
+  crash: CrashPoints;
+  probe: Probe;
+  limits: Limits;
+}
+
+export interface StoreParts {
+  seqPolicy: SeqPolicy;
+  epochGuard: EpochGuard;
+  cursors: CursorStore;
+  transact: Transact;
+}
+
+interface ShareRow {
+  id: string;
+  session_id: string;
+  secret_hash: string;
+  epoch: number;
+  cursor: number;
+}
+
+export function referenceStoreParts(db: Database.Database): StoreParts {
+  return {
+    seqPolicy: permanentSeqPolicy,
+    epochGuard: strictEpochGuard,
+    cursors: sqliteCursorStore(db),
+    transact: sqliteTransact(db),
+  };
+}
+
+/**
+ * The share server's state and every rule about it. All writes happen in one
+ * SQLite transaction each, so a crash leaves either all of a call or none of it.
+ */
+export class ShareStore {
+  readonly deps: StoreDeps;
+  readonly parts: StoreParts;
+  protected readonly materializer: Materializer;
+  readonly #stmt;
+
+  constructor(deps: StoreDeps, parts: Partial<StoreParts> = {}) {
+    this.deps = deps;
+    this.parts = { ...referenceStoreParts(deps.db), ...parts };
+    this.materializer = new Materializer(deps.db);
+    const db = deps.db;
+    this.#stmt = {
+      insertShare: db.prepare(`INSERT INTO shares (id, session_id, secret_hash, epoch, cursor, created_ms) VALUES (?, ?, ?, 0, 0, ?)`),
+      share: db.prepare(`SELECT id, session_id, secret_hash, epoch, cursor FROM shares WHERE id = ?`),
+      lastSeq: db.prepare(`SELECT last_seq FROM producers WHERE share_id = ? AND producer_id = ?`).pluck(),
+      saveLastSeq: db.prepare(
+        `INSERT INTO producers (share_id, producer_id, last_seq) VALUES (?, ?, ?)
+         ON CONFLICT (share_id, producer_id) DO UPDATE SET last_seq = excluded.last_seq`,
+      ),
+      insertLog: db.prepare(`INSERT INTO share_log (share_id, cursor, producer_id, seq, epoch, op) VALUES (?, ?, ?, ?, ?, ?)`),
+      readLog: db.prepare(
+        `SELECT cursor, producer_id, seq, op FROM share_log WHERE share_id = ? AND cursor > ? ORDER BY cursor LIMIT ?`,
+      ),
+      revoke: db.prepare(`UPDATE shares SET epoch = epoch + 1, secret_hash = ? WHERE id = ?`),
+      deleteShare: db.prepare(`DELETE FROM shares WHERE id = ?`),
+    };
+  }
+
+  createShare(sessionID: string): { id: string; secret: string } {
+    const id = this.deps.ids.next("shr");
+    const secret = newSecret(this.deps.random);
+    this.parts.transact(() => this.#stmt.insertShare.run(id, sessionID, hashSecret(secret), this.deps.clock.now()));
+    return { id, secret };
+  }
+
+  /** Checks the secret and returns the share's state; the caller mints the capability. */
+  redeem(shareID: string, secret: string, producerID?: string): ShareState {
+    const share = this.authenticate(shareID, secret);
+    return {
+      cursor: this.parts.cursors.get(share.id),
+      epoch: share.epoch,
+      last_seq: producerID === undefined ? 0 : this.lastSeq(share.id, producerID),
+    };
+  }
+
+  appendOps(grant: Grant, producerID: string, ops: Op[]): Ack {
+    const result = this.parts.transact(() => this.applyBatch(grant, producerID, ops));
+    if (result.applied > 0) {
+      this.deps.probe.emit({
+        type: "applied",
+        share: grant.share_id,
+        producer: producerID,
+        seq_from: result.seq_from,
+        seq_to: result.seq_to,
+        cursor_to: result.ack.cursor,
+        epoch: grant.epoch,
+        scope: grant.scope,
+      });
+    }
+    this.deps.crash.reach("server.after_commit_before_reply");
+    return result.ack;
+  }
+
+  /** One batch, inside the caller's transaction: ops in the order given, see DESIGN.md "Protocol". */
+  protected applyBatch(grant: Grant, producerID: string, ops: Op[]): { ack: Ack; applied: number; seq_from: number; seq_to: number } {
+    const share = this.loadShare(grant.share_id);
+    this.parts.epochGuard.check(grant.epoch, share.epoch);
+    if (grant.scope !== "write") throw protocolError("read_only", "a read capability cannot append");
+    let last_seq = this.lastSeq(share.id, producerID);
+    let cursor = this.parts.cursors.get(share.id);
+    let applied = 0;
+    let duplicates = 0;
+    let rejected = 0;
+    let seq_from = 0;
+    let seq_to = 0;
+    const seen = new Set<number>();
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!;
+      const verdict = this.parts.seqPolicy.decide(op.seq, last_seq, seen);
+      seen.add(op.seq);
+      if (verdict === "duplicate") {
+        duplicates++;
+        continue;
+      }
+      if (verdict === "gap") {
+        rejected = ops.length - i;
+        break;
+      }
+      cursor += 1;
+      this.applyOne(share.id, cursor, producerID, grant.epoch, op);
+      last_seq = Math.max(last_seq, op.seq);
+      if (applied === 0) seq_from = op.seq;
+      seq_to = op.seq;
+      applied++;
+    }
+    if (applied > 0) {
+      this.#stmt.saveLastSeq.run(share.id, producerID, last_seq);
+      this.parts.cursors.set(share.id, cursor);
+    }
+    this.deps.crash.reach("server.before_commit");
+    return { ack: { cursor, last_seq, applied, duplicates, rejected }, applied, seq_from, seq_to };
+  }
+
+  /** Materializes one op and writes its log row at `cursor`. */
+  protected applyOne(shareID: string, cursor: number, producerID: string, epoch: number, op: Op): void {
+    this.materializer.apply(shareID, op.body);
+    this.#stmt.insertLog.run(shareID, cursor, producerID, op.seq, epoch, JSON.stringify(op));
+  }
+
+  revoke(grant: Grant, rotateSecret: boolean): Revoked {
+    const result = this.parts.transact(() => {
+      const share = this.loadShare(grant.share_id);
+      this.parts.epochGuard.check(grant.epoch, share.epoch);
+      if (grant.scope !== "write") throw protocolError("read_only", "a read capability cannot revoke");
+      const secret = rotateSecret ? newSecret(this.deps.random) : undefined;
+      this.#stmt.revoke.run(secret === undefined ? share.secret_hash : hashSecret(secret), share.id);
+      return secret === undefined ? { epoch: share.epoch + 1 } : { epoch: share.epoch + 1, secret };
+    });
+    this.deps.probe.emit({ type: "revoked", share: grant.share_id, epoch: result.epoch, secret_rotated: rotateSecret });
+    return result;
+  }
+
+  read(grant: Grant, fromCursor: number, limit: number): ReadPage {
+    const share = this.loadShare(grant.share_id);
+    this.parts.epochGuard.check(grant.epoch, share.epoch);
+    const max = Math.min(limit, this.deps.limits.read_limit_max);
+    const rows = this.#stmt.readLog.all(share.id, fromCursor, max) as { cursor: number; producer_id: string; seq: number; op: string }[];
+    return {
+      entries: rows.map((r) => ({ cursor: r.cursor, producer_id: r.producer_id, seq: r.seq, op: JSON.parse(r.op) as Op })),
+      cursor: this.parts.cursors.get(share.id),
+    };
+  }
+
+  view(shareID: string): SessionView & { cursor: number } {
+    const share = this.loadShare(shareID);
+    return { cursor: this.parts.cursors.get(share.id), ...this.materializer.view(share.id) };
+  }
+
+  deleteShare(shareID: string, secret: string): void {
+    this.parts.transact(() => {
+      const share = this.authenticate(shareID, secret);
+      this.#stmt.deleteShare.run(share.id);
+    });
+  }
+
+  /**
+   * The seed's bulk upsert: applies bodies straight to the session with no seq,
+   * no dedupe and no log of who sent what. A retried request applies twice.
+   */
+  legacySync(shareID: string, secret: string, bodies: OpBody[]): { cursor: number; applied: number } {
+    return this.parts.transact(() => {
+      const share = this.authenticate(shareID, secret);
+      let cursor = this.parts.cursors.get(share.id);
+      for (const body of bodies) {
+        cursor += 1;
+        this.materializer.apply(share.id, body);
+        this.#stmt.insertLog.run(share.id, cursor, "legacy", 0, share.epoch, JSON.stringify({ seq: 0, op_id: `legacy-${cursor}`, body }));
+      }
+      this.parts.cursors.set(share.id, cursor);
+      this.deps.crash.reach("server.before_commit");
+      return { cursor, applied: bodies.length };
+    });
+  }
+
+  lastSeq(shareID: string, producerID: string): number {
+    return (this.#stmt.lastSeq.get(shareID, producerID) as number | undefined) ?? 0;
+  }
+
+  protected loadShare(shareID: string): ShareRow {
+    const share = this.#stmt.share.get(shareID) as ShareRow | undefined;
+    if (!share) throw protocolError("unknown_share", `no share ${shareID}`);
+    return share;
+  }
+
+  protected authenticate(shareID: string, secret: string): ShareRow {
+    const share = this.loadShare(shareID);
+    if (!secretMatches(secret, share.secret_hash)) throw protocolError("bad_secret", `wrong secret for share ${shareID}`);
+    return share;
+  }
+}
