@@ -163,7 +163,6 @@ export class ReplayLoop {
       const producer = sync.producer_id;
       const share = sync.share_id;
       d.probe.emit({ type: "redeemed", producer, share, epoch: state.epoch, last_seq: state.last_seq, cursor: state.cursor });
-      d.probe.emit({ type: "cursor_observed", producer, share, cursor: state.cursor, via: "redeem" });
       d.outbox.recordEpoch(state.epoch);
       this.#serverLastSeq = state.last_seq;
       this.#markAcked(state.last_seq);
@@ -207,7 +206,6 @@ export class ReplayLoop {
     const ack = await d.deadline(call, d.settings.deadline_ms, "appendOps");
     d.probe.emit({ type: "ack_received", producer, ...ack });
     this.#serverLastSeq = Math.max(this.#serverLastSeq ?? 0, ack.last_seq);
-    d.probe.emit({ type: "cursor_observed", producer, share: sync.share_id ?? "", cursor: ack.cursor, via: "ack" });
     d.crash.reach("client.after_ack_before_mark");
     this.#markAcked(ack.last_seq);
     this.#recordCursor(ack.cursor);
@@ -222,9 +220,12 @@ export class ReplayLoop {
     if (d.outbox.pendingCount() === 0) this.#settleDrainWaiters();
   }
 
+  /** Records a cursor the server reported; reports the durable value whenever it changes. */
   #recordCursor(cursor: number): void {
     const d = this.#d;
+    const before = d.outbox.state().cursor;
     const recorded = d.outbox.recordCursor(cursor);
+    if (recorded === before) return;
     const sync = d.outbox.state();
     d.probe.emit({ type: "cursor_recorded", producer: sync.producer_id, share: sync.share_id ?? "", cursor: recorded });
   }

@@ -56,11 +56,10 @@ export type ProbeEvent =
   | { type: "call_sent"; producer: string; seq_from: number; seq_to: number }
   | { type: "ack_received"; producer: string; last_seq: number; cursor: number; applied: number; duplicates: number; rejected: number }
   | { type: "marked_acked"; producer: string; acked_seq: number }
-  | { type: "cursor_observed"; producer: string; share: string; cursor: number; via: "redeem" | "ack" }
   | { type: "cursor_recorded"; producer: string; share: string; cursor: number }
   | { type: "redeemed"; producer: string; share: string; epoch: number; last_seq: number; cursor: number }
   | { type: "client_stopped"; producer: string; code: string; message: string }
-  | { type: "applied"; share: string; producer: string; seq_from: number; seq_to: number; cursor_to: number; epoch: number; scope: string }
+  | { type: "applied"; share: string; producer: string; seq_from: number; seq_to: number; count: number; cursor_to: number; epoch: number; scope: string }
   | { type: "revoked"; share: string; epoch: number; secret_rotated: boolean };
 
 export interface Probe {

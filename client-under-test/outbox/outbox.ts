@@ -2,7 +2,11 @@ import Database from "better-sqlite3";
 import type { Op, OpBody } from "../../protocol/ops.ts";
 import type { CrashPoints, Ids } from "../../protocol/ports.ts";
 import { configure, migrate } from "../../protocol/sqlite-migrations.ts";
+import { sqliteTransact, type Transact } from "../../protocol/sqlite-transact.ts";
 import { OUTBOX_MIGRATIONS } from "./schema.ts";
+
+/** How many pending ops the outbox keeps in memory ahead of the sender. */
+const WINDOW_OPS = 1000;
 
 export interface SyncState {
   producer_id: string;
@@ -32,81 +36,121 @@ export class Outbox {
   readonly db: Database.Database;
   readonly #crash: CrashPoints;
   readonly #stmt;
+  readonly #transact: Transact;
+  /**
+   * A mirror of the sync_state row, refreshed after every commit that changes
+   * it. This process is the outbox's only writer, so reads need no query.
+   */
+  #state: SyncState;
+  /**
+   * The oldest pending ops, in seq order from acked_seq + 1. Pending seqs have
+   * no holes, so a seq's index is its distance from acked_seq + 1.
+   */
+  #window: Op[] = [];
+  /** True when the window holds every pending op. */
+  #windowComplete = false;
 
   constructor(db: Database.Database, ids: Ids, crash: CrashPoints) {
     this.db = db;
     this.#crash = crash;
+    this.#transact = sqliteTransact(db);
     this.#stmt = {
       state: db.prepare(`SELECT producer_id, share_id, secret, epoch, acked_seq, cursor, last_enqueued_seq FROM sync_state WHERE id = 1`),
       init: db.prepare(`INSERT OR IGNORE INTO sync_state (id, producer_id) VALUES (1, ?)`),
-      bind: db.prepare(`UPDATE sync_state SET share_id = ?, secret = ?, epoch = 0, cursor = 0 WHERE id = 1`),
+      // Binding never resets epoch or cursor: a fresh outbox has both at 0, and
+      // rebinding the same share (say, with a rotated secret) must not move the cursor back.
+      bind: db.prepare(`UPDATE sync_state SET share_id = ?, secret = ? WHERE id = 1`),
       insert: db.prepare(`INSERT INTO outbox (seq, op_id, body, enqueued_ms) VALUES (?, ?, ?, ?)`),
       bumpSeq: db.prepare(`UPDATE sync_state SET last_enqueued_seq = ? WHERE id = 1`),
       pending: db.prepare(`SELECT seq, op_id, body FROM outbox WHERE seq >= ? ORDER BY seq LIMIT ?`),
-      pendingCount: db.prepare(`SELECT count(*) FROM outbox`).pluck(),
       setAcked: db.prepare(`UPDATE sync_state SET acked_seq = ? WHERE id = 1`),
       trim: db.prepare(`DELETE FROM outbox WHERE seq <= ?`),
       setCursor: db.prepare(`UPDATE sync_state SET cursor = ? WHERE id = 1`),
       setEpoch: db.prepare(`UPDATE sync_state SET epoch = ? WHERE id = 1`),
     };
     if (this.#stmt.state.get() === undefined) this.#stmt.init.run(ids.next("prd"));
+    this.#state = this.#read();
   }
 
-  state(): SyncState {
+  #read(): SyncState {
     return this.#stmt.state.get() as SyncState;
+  }
+
+  state(): Readonly<SyncState> {
+    return this.#state;
   }
 
   /** Binds the outbox to a share once; rebinding to another share is refused. */
   bindShare(shareID: string, secret: string): void {
-    const state = this.state();
+    const state = this.#state;
     if (state.share_id !== null && state.share_id !== shareID) {
       throw new Error(`outbox is bound to share ${state.share_id}, not ${shareID}`);
     }
     this.#stmt.bind.run(shareID, secret);
+    this.#state = { ...state, share_id: shareID, secret };
   }
 
   /** Stores the op and assigns the producer's next seq, in one transaction. */
   enqueue(body: OpBody, opID: string, nowMs: number): Op {
-    return this.db.transaction(() => {
-      const seq = this.state().last_enqueued_seq + 1;
+    const op = this.#transact(() => {
+      const seq = this.#state.last_enqueued_seq + 1;
       this.#stmt.insert.run(seq, opID, JSON.stringify(body), nowMs);
       this.#stmt.bumpSeq.run(seq);
       this.#crash.reach("client.before_enqueue_commit");
       return { seq, op_id: opID, body };
-    })();
+    });
+    this.#state = { ...this.#state, last_enqueued_seq: op.seq };
+    if (this.#windowComplete && this.#window.length < WINDOW_OPS) this.#window.push(op);
+    else this.#windowComplete = false;
+    return op;
   }
 
   /** Up to `limit` pending ops with seq >= fromSeq, in seq order. */
   pending(fromSeq: number, limit: number): Op[] {
-    const rows = this.#stmt.pending.all(fromSeq, limit) as { seq: number; op_id: string; body: string }[];
-    return rows.map((r) => ({ seq: r.seq, op_id: r.op_id, body: JSON.parse(r.body) as OpBody }));
+    const first = this.#state.acked_seq + 1;
+    const start = Math.max(fromSeq, first) - first;
+    if (start + limit > this.#window.length && !this.#windowComplete) {
+      const size = Math.max(WINDOW_OPS, start + limit);
+      const rows = this.#stmt.pending.all(first, size) as { seq: number; op_id: string; body: string }[];
+      this.#window = rows.map((r) => ({ seq: r.seq, op_id: r.op_id, body: JSON.parse(r.body) as OpBody }));
+      this.#windowComplete = rows.length < size;
+    }
+    return this.#window.slice(start, start + limit);
   }
 
+  /** Rows are exactly the seqs in (acked_seq, last_enqueued_seq]: enqueue appends, markAcked trims. */
   pendingCount(): number {
-    return this.#stmt.pendingCount.get() as number;
+    return this.#state.last_enqueued_seq - this.#state.acked_seq;
   }
 
   /** Marks every op with seq <= seq acked and trims it. Never moves backwards. */
   markAcked(seq: number): number {
-    return this.db.transaction(() => {
-      const state = this.state();
-      const acked = Math.min(Math.max(state.acked_seq, seq), state.last_enqueued_seq);
-      if (acked > state.acked_seq) {
+    const state = this.#state;
+    const acked = Math.min(Math.max(state.acked_seq, seq), state.last_enqueued_seq);
+    if (acked > state.acked_seq) {
+      this.#transact(() => {
         this.#stmt.setAcked.run(acked);
         this.#stmt.trim.run(acked);
-      }
-      return acked;
-    })();
+      });
+      this.#window.splice(0, acked - state.acked_seq);
+      this.#state = { ...this.#state, acked_seq: acked };
+    }
+    return acked;
   }
 
   /** Keeps the highest cursor seen. */
   recordCursor(cursor: number): number {
-    const current = this.state().cursor;
-    if (cursor > current) this.#stmt.setCursor.run(cursor);
+    const current = this.#state.cursor;
+    if (cursor > current) {
+      this.#stmt.setCursor.run(cursor);
+      this.#state = { ...this.#state, cursor };
+    }
     return Math.max(cursor, current);
   }
 
   recordEpoch(epoch: number): void {
+    if (epoch === this.#state.epoch) return;
     this.#stmt.setEpoch.run(epoch);
+    this.#state = { ...this.#state, epoch };
   }
 }

@@ -47,8 +47,18 @@ export class ReaderCapability extends RpcTarget implements ReaderApi {
   }
 
   session(): SessionView {
-    const { cursor: _cursor, ...view } = this.#store.view(this.#grant.share_id);
+    const { cursor: _cursor, ...view } = this.#store.viewFor(this.#grant);
     return view;
+  }
+
+  // A reader has no write methods; without these, capnweb would answer a write
+  // attempt with a bare TypeError ("not a function") that carries no `code`.
+  appendOps(_producerID?: unknown, _ops?: unknown): never {
+    throw protocolError("read_only", "a read capability cannot append");
+  }
+
+  revoke(_options?: unknown): never {
+    throw protocolError("read_only", "a read capability cannot revoke");
   }
 }
 

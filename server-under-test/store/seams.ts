@@ -47,9 +47,4 @@ export function sqliteCursorStore(db: Database.Database): CursorStore {
   };
 }
 
-/** Runs a unit of work atomically. */
-export type Transact = <T>(work: () => T) => T;
-
-export function sqliteTransact(db: Database.Database): Transact {
-  return (work) => db.transaction(work)();
-}
+export { sqliteTransact, type Transact } from "../../protocol/sqlite-transact.ts";

@@ -117,6 +117,7 @@ export class ShareStore {
         producer: producerID,
         seq_from: result.seq_from,
         seq_to: result.seq_to,
+        count: result.applied,
         cursor_to: result.ack.cursor,
         epoch: grant.epoch,
         scope: grant.scope,
@@ -194,6 +195,13 @@ export class ShareStore {
       entries: rows.map((r) => ({ cursor: r.cursor, producer_id: r.producer_id, seq: r.seq, op: JSON.parse(r.op) as Op })),
       cursor: this.parts.cursors.get(share.id),
     };
+  }
+
+  /** The materialized session for a capability: refused once its epoch is stale, like every capability call. */
+  viewFor(grant: Grant): SessionView & { cursor: number } {
+    const share = this.loadShare(grant.share_id);
+    this.parts.epochGuard.check(grant.epoch, share.epoch);
+    return this.view(share.id);
   }
 
   view(shareID: string): SessionView & { cursor: number } {

@@ -1,0 +1,30 @@
+import { ackIntegrity } from "./ack-integrity.ts";
+import { capability } from "./capability.ts";
+import { convergence } from "./convergence.ts";
+import { cursorMonotonic } from "./cursor-monotonic.ts";
+import { exactlyOnce } from "./exactly-once.ts";
+import { liveness } from "./liveness.ts";
+import { order } from "./order.ts";
+import type { Checker, CheckerName, RunRecord, Violation } from "./record.ts";
+
+export const CHECKER_FNS: Readonly<Record<CheckerName, Checker>> = {
+  "exactly-once": exactlyOnce,
+  "cursor-monotonic": cursorMonotonic,
+  order,
+  "ack-integrity": ackIntegrity,
+  capability,
+  convergence,
+  liveness,
+};
+
+/** Runs every checker; violations come in checker order, then by time. */
+export function checkAll(record: RunRecord): Violation[] {
+  const out: Violation[] = [];
+  for (const check of Object.values(CHECKER_FNS)) {
+    out.push(...check(record).sort((a, b) => (a.t_ms ?? Infinity) - (b.t_ms ?? Infinity)));
+  }
+  return out;
+}
+
+export type { Checker, CheckerName, RunRecord, Violation } from "./record.ts";
+export { CHECKERS } from "./record.ts";

@@ -1,0 +1,55 @@
+import type { HistoryEvent } from "../history/history.ts";
+import type { FinalClient, FinalShare } from "../final-state.ts";
+import type { CommittedOp, Outcome } from "../world.ts";
+
+export const CHECKERS = ["exactly-once", "cursor-monotonic", "order", "ack-integrity", "capability", "convergence", "liveness"] as const;
+export type CheckerName = (typeof CHECKERS)[number];
+
+/** A checker's finding: which invariant, which anomaly, the minimal witness, and when. */
+export interface Violation {
+  checker: CheckerName;
+  anomaly: string;
+  message: string;
+  t_ms: number | null;
+  witness: Record<string, unknown>;
+}
+
+/** Everything the checkers look at once a run has ended. */
+export interface RunRecord {
+  outcome: Outcome;
+  end_t: number;
+  healed_at: number | null;
+  history: readonly HistoryEvent[];
+  committed: readonly CommittedOp[];
+  shares: readonly FinalShare[];
+  clients: readonly FinalClient[];
+  /** Shares whose secret a revoke rotated, and when. */
+  rotated: readonly { share_index: number; t: number }[];
+}
+
+export type Checker = (record: RunRecord) => Violation[];
+
+/** Keeps a checker's report short: the first few violations carry the story. */
+export const VIOLATIONS_PER_CHECKER_MAX = 20;
+
+export function opKey(producer: string, seq: number): string {
+  return `${producer}#${seq}`;
+}
+
+/** The data of history events of one type, with time and node. */
+export function eventsOf<T>(record: RunRecord, type: string): (T & { t: number; node: string })[] {
+  const out: (T & { t: number; node: string })[] = [];
+  for (const e of record.history) if (e.type === type) out.push({ ...(e.data as T), t: e.t, node: e.node });
+  return out;
+}
+
+export interface AppliedEvent {
+  share: string;
+  producer: string;
+  seq_from: number;
+  seq_to: number;
+  count: number;
+  cursor_to: number;
+  epoch: number;
+  scope: string;
+}

@@ -1,0 +1,124 @@
+import type { CrashPoint } from "../../protocol/ports.ts";
+import { drawChance, drawInt } from "../kernel/draw.ts";
+import type { RandomStreams, SeededRandom } from "../kernel/prng.ts";
+import type { HttpFate, WsFate } from "../network/host.ts";
+import type { FaultRates, TimelineAction } from "../scenario/schema.ts";
+
+type Cut = Extract<TimelineAction, { action: "cut" }>;
+type HttpAction = Extract<TimelineAction, { action: "http" }>;
+type CrashAt = Extract<TimelineAction, { action: "crash_at" }>;
+
+/**
+ * Decides every fault: explicit ones from the scenario's timeline, and random
+ * ones from its rates. Each fault kind draws from its own stream, and only
+ * when its rate is above zero, so switching one kind on never shifts another's
+ * draws. After `heal()` nothing more is injected.
+ */
+export class FaultPlan {
+  readonly rates: FaultRates;
+  readonly #timeline: readonly TimelineAction[];
+  readonly #streams: RandomStreams;
+  readonly #reaches = new Map<string, number>();
+  readonly counts = new Map<string, number>();
+  #healed = false;
+
+  constructor(rates: FaultRates, timeline: readonly TimelineAction[], streams: RandomStreams) {
+    this.rates = rates;
+    this.#timeline = timeline;
+    this.#streams = streams;
+  }
+
+  get healed(): boolean {
+    return this.#healed;
+  }
+
+  heal(): void {
+    this.#healed = true;
+  }
+
+  stream(kind: string): SeededRandom {
+    return this.#streams.stream(`faults/${kind}`);
+  }
+
+  count(kind: string): void {
+    this.counts.set(kind, (this.counts.get(kind) ?? 0) + 1);
+  }
+
+  get total(): number {
+    let sum = 0;
+    for (const n of this.counts.values()) sum += n;
+    return sum;
+  }
+
+  wsFate(client: string, connection: number): WsFate {
+    if (this.#healed) return { refuse: false };
+    const r = this.rates;
+    const fate: WsFate = { refuse: drawChance(this.stream("ws_refuse_connect"), r.ws_refuse_connect) };
+    const cut = this.#timeline.find((a): a is Cut => a.action === "cut" && a.node === client && a.connection === connection);
+    if (cut) {
+      fate.cut = { direction: cut.direction, after_frames: cut.after_frames };
+    } else if (drawChance(this.stream("ws_cut"), r.ws_cut)) {
+      const s = this.stream("ws_cut");
+      fate.cut = { direction: s.next() < 0.5 ? "to_server" : "to_client", after_frames: drawInt(s, 0, r.ws_cut_frames_max) };
+    }
+    if (drawChance(this.stream("ws_stall"), r.ws_stall)) {
+      const s = this.stream("ws_stall");
+      fate.stall = { direction: s.next() < 0.5 ? "to_server" : "to_client", after_frames: drawInt(s, 0, r.ws_cut_frames_max) };
+    }
+    return fate;
+  }
+
+  httpFate(client: string, request: number): HttpFate {
+    const fate: HttpFate = { drop_request: false, drop_response: false, duplicate_after_ms: null, extra_delay_ms: 0, reorder: false };
+    if (this.#healed) return fate;
+    const explicit = this.#timeline.filter((a): a is HttpAction => a.action === "http" && a.node === client && a.request === request);
+    for (const a of explicit) {
+      if (a.fault === "drop_request") fate.drop_request = true;
+      else if (a.fault === "drop_response") fate.drop_response = true;
+      else if (a.fault === "duplicate") fate.duplicate_after_ms = a.delay_ms;
+      else fate.extra_delay_ms += a.delay_ms;
+    }
+    const r = this.rates;
+    if (drawChance(this.stream("http_drop_request"), r.http_drop_request)) fate.drop_request = true;
+    if (drawChance(this.stream("http_drop_response"), r.http_drop_response)) fate.drop_response = true;
+    if (drawChance(this.stream("http_duplicate"), r.http_duplicate)) {
+      fate.duplicate_after_ms = drawInt(this.stream("http_duplicate"), ...r.http_duplicate_delay_ms);
+    }
+    if (drawChance(this.stream("http_delay"), r.http_delay)) {
+      this.count("http_delay");
+      fate.extra_delay_ms += drawInt(this.stream("http_delay"), ...r.http_delay_ms);
+    }
+    if (drawChance(this.stream("http_reorder"), r.http_reorder)) {
+      this.count("http_reorder");
+      fate.reorder = true;
+      fate.extra_delay_ms += drawInt(this.stream("http_reorder"), 0, 500);
+    }
+    if (explicit.some((a) => a.fault === "delay")) this.count("http_delay");
+    return fate;
+  }
+
+  /** Called each time a node reaches a crash point: should it die here? */
+  crashAtPoint(node: string, point: CrashPoint): boolean {
+    if (this.#healed) return false;
+    const key = `${node}/${point}`;
+    const nth = (this.#reaches.get(key) ?? 0) + 1;
+    this.#reaches.set(key, nth);
+    if (this.#timeline.some((a): a is CrashAt => a.action === "crash_at" && a.node === node && a.point === point && a.nth === nth)) {
+      return true;
+    }
+    return this.rates.crash_points.includes(point) && drawChance(this.stream("crash_point"), this.rates.crash_point);
+  }
+
+  /** The restart delay a crash at a crash point gets, from the timeline entry or the rates. */
+  restartDelayFor(node: string, point: CrashPoint | null): number {
+    const explicit = point === null ? undefined : this.#timeline.find((a): a is CrashAt => a.action === "crash_at" && a.node === node && a.point === point);
+    return explicit?.restart_after_ms ?? drawInt(this.stream("restart"), ...this.rates.restart_after_ms);
+  }
+
+  /** Virtual time until the next random event of a Poisson process with `per_min` events a minute. */
+  nextGap(kind: string, per_min: number): number | null {
+    if (this.#healed || per_min <= 0) return null;
+    const u = this.stream(kind).next();
+    return Math.max(1, Math.round((-Math.log(1 - u) / per_min) * 60_000));
+  }
+}

@@ -1,0 +1,43 @@
+import { createHash, type Hash } from "node:crypto";
+import { canonicalJson } from "./canonical-json.ts";
+
+/** One thing that happened, at a virtual time, on a node. No wall-clock values, ever. */
+export interface HistoryEvent {
+  t: number;
+  node: string;
+  type: string;
+  data: Record<string, unknown>;
+}
+
+/**
+ * The run's history. Each event is hashed as one canonical line as it is
+ * recorded; the sha256 of all lines is the trace hash (DESIGN.md rule 5).
+ */
+export class History {
+  readonly events: HistoryEvent[] = [];
+  readonly #hash: Hash = createHash("sha256");
+  #digest: string | undefined;
+
+  record(t: number, node: string, type: string, data: Record<string, unknown> = {}): HistoryEvent {
+    if (this.#digest !== undefined) throw new Error("history is sealed");
+    const event = { t, node, type, data };
+    this.events.push(event);
+    this.#hash.update(`${canonicalJson([t, node, type, data])}\n`);
+    return event;
+  }
+
+  /** Seals the history and returns its trace hash. */
+  traceHash(): string {
+    this.#digest ??= this.#hash.digest("hex");
+    return this.#digest;
+  }
+
+  /** The canonical text the trace hash is computed over. */
+  canonicalLines(): string[] {
+    return this.events.map((e) => canonicalJson([e.t, e.node, e.type, e.data]));
+  }
+
+  ofType(type: string): HistoryEvent[] {
+    return this.events.filter((e) => e.type === type);
+  }
+}

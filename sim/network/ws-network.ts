@@ -1,0 +1,146 @@
+import type { RpcTransport } from "capnweb";
+import { protocolError } from "../../protocol/errors.ts";
+import { PushTransport } from "../../protocol/message-transport.ts";
+import type { SocketOpener } from "../../client-under-test/transports/websocket.ts";
+import { never } from "../kernel/crash-signal.ts";
+import type { Incarnation } from "../kernel/scheduler.ts";
+import type { NetworkHost, WsFate } from "./host.ts";
+
+type Direction = "to_server" | "to_client";
+
+/**
+ * One WebSocket connection as an in-memory pair of capnweb transports. Frames
+ * are delivered in order with per-frame latency. Faults act on the whole
+ * connection (cut, stall, hold), never on single frames inside it: capnweb
+ * numbers calls by position, so a lost frame in a live session is not
+ * something real TCP does (DESIGN.md, "Fault model").
+ */
+class WsLink {
+  readonly id: number;
+  readonly client: string;
+  readonly clientEnd: PushTransport;
+  readonly serverEnd: PushTransport;
+  readonly #host: NetworkHost;
+  readonly #clientInc: Incarnation;
+  readonly #serverInc: Incarnation;
+  readonly #fate: WsFate;
+  readonly #sent = { to_server: 0, to_client: 0 };
+  readonly #lastAt = { to_server: 0, to_client: 0 };
+  readonly #segment: Record<Direction, { sent_at: number; frames: string[] } | undefined> = { to_server: undefined, to_client: undefined };
+  #stalled = false;
+  closed = false;
+
+  constructor(host: NetworkHost, id: number, client: string, clientInc: Incarnation, serverInc: Incarnation, fate: WsFate) {
+    this.#host = host;
+    this.id = id;
+    this.client = client;
+    this.#clientInc = clientInc;
+    this.#serverInc = serverInc;
+    this.#fate = fate;
+    this.clientEnd = new PushTransport((frame) => this.#send("to_server", frame), () => this.close("client closed"));
+    this.serverEnd = new PushTransport((frame) => this.#send("to_client", frame), () => this.close("server closed"));
+  }
+
+  #send(direction: Direction, frame: string): void {
+    if (this.closed) return;
+    const host = this.#host;
+    const n = ++this.#sent[direction];
+    const { cut, stall } = this.#fate;
+    if (cut && cut.direction === direction && n > cut.after_frames) {
+      host.countFault("ws_cut");
+      this.close(`cut ${direction} after ${cut.after_frames} frames`);
+      return;
+    }
+    if (stall && stall.direction === direction && n > stall.after_frames && !this.#stalled) {
+      this.#stalled = true;
+      host.countFault("ws_stall");
+      host.history.record(host.scheduler.now, this.client, "ws_stalled", { link: this.id, direction, after_frames: stall.after_frames });
+    }
+    if (this.#stalled) return;
+    // Frames written in the same instant travel as one segment, as TCP would send them.
+    const open = this.#segment[direction];
+    if (open && open.sent_at === host.scheduler.now) {
+      open.frames.push(frame);
+      return;
+    }
+    const segment = { sent_at: host.scheduler.now, frames: [frame] };
+    this.#segment[direction] = segment;
+    const at = Math.max(host.scheduler.now + host.latency(), this.#lastAt[direction]);
+    this.#lastAt[direction] = at;
+    host.scheduler.at(at, () => {
+      if (this.#segment[direction] === segment) this.#segment[direction] = undefined;
+      void this.#deliver(direction, segment.frames);
+    });
+  }
+
+  async #deliver(direction: Direction, frames: readonly string[]): Promise<void> {
+    if (this.#host.reach.held(this.client)) await this.#host.reach.passable(this.client);
+    if (this.closed) return;
+    const [end, alive] = direction === "to_server" ? [this.serverEnd, this.#serverInc] : [this.clientEnd, this.#clientInc];
+    if (!alive.alive) return;
+    for (const frame of frames) end.deliver(frame);
+  }
+
+  /** Both ends see the close, except a dead process, which sees nothing ever again. */
+  close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    const host = this.#host;
+    host.history.record(host.scheduler.now, this.client, "ws_closed", { link: this.id, reason });
+    const error = protocolError("connection_lost", `websocket closed: ${reason}`);
+    if (this.#clientInc.alive) this.clientEnd.fail(error);
+    if (this.#serverInc.alive) this.serverEnd.fail(error);
+  }
+}
+
+export class WsNetwork {
+  readonly #host: NetworkHost;
+  readonly #links = new Set<WsLink>();
+  readonly #connections = new Map<string, number>();
+  #nextId = 0;
+
+  constructor(host: NetworkHost) {
+    this.#host = host;
+  }
+
+  /** The SocketOpener a client incarnation is given. */
+  opener(client: string, clientInc: Incarnation): SocketOpener {
+    return () => this.#connect(client, clientInc);
+  }
+
+  async #connect(client: string, clientInc: Incarnation): Promise<RpcTransport> {
+    const host = this.#host;
+    const nth = (this.#connections.get(client) ?? 0) + 1;
+    this.#connections.set(client, nth);
+    await host.scheduler.sleep(host.latency());
+    await host.reach.passable(client, true);
+    if (!clientInc.alive) return never();
+    const server = host.server();
+    const fate = host.wsFate(client, nth);
+    if (!server || fate.refuse) {
+      if (server) host.countFault("ws_refuse_connect");
+      host.history.record(host.scheduler.now, client, "ws_refused", { connection: nth, server_up: server !== undefined });
+      await host.scheduler.sleep(host.latency());
+      throw protocolError("connection_lost", "connection refused");
+    }
+    const link = new WsLink(host, ++this.#nextId, client, clientInc, server.incarnation, fate);
+    this.#links.add(link);
+    host.history.record(host.scheduler.now, client, "ws_open", { link: link.id, connection: nth, ...fate });
+    server.acceptSession(link.serverEnd);
+    await host.scheduler.sleep(host.latency());
+    if (!clientInc.alive) return never();
+    if (link.closed) throw protocolError("connection_lost", "connection reset during handshake");
+    return link.clientEnd;
+  }
+
+  /** A process died: every connection it had is gone. */
+  dropNode(node: string): void {
+    for (const link of this.#links) {
+      if (node === "server" || link.client === node) {
+        link.close(`${node} crashed`);
+        this.#links.delete(link);
+      }
+    }
+    for (const link of this.#links) if (link.closed) this.#links.delete(link);
+  }
+}

@@ -1,0 +1,84 @@
+import { checkAll, type RunRecord, type Violation } from "./checkers/index.ts";
+import { inspectClient, inspectServer } from "./final-state.ts";
+import type { HistoryEvent } from "./history/history.ts";
+import { exclusive } from "./kernel/run-lock.ts";
+import type { Scenario, TransportName } from "./scenario/schema.ts";
+import { World, type Outcome, type WorldParts } from "./world.ts";
+
+export interface RunStats {
+  /** Ops whose enqueue committed. */
+  ops: number;
+  /** Ops in the server's final logs. */
+  applied: number;
+  faults: number;
+  faults_by_kind: Record<string, number>;
+  sim_time_ms: number;
+  wall_ms: number;
+  events: number;
+  outcome: Outcome;
+}
+
+export interface RunResult {
+  seed: number;
+  transport: TransportName;
+  verdict: "pass" | "fail";
+  trace_hash: string;
+  violations: Violation[];
+  stats: RunStats;
+  scenario: Scenario;
+  /** Present when asked for: the whole history, for reports and debugging. */
+  history?: HistoryEvent[];
+}
+
+export interface RunOptions {
+  /** Components replacing the reference ones (mutants and variants). */
+  parts?: WorldParts;
+  keepHistory?: boolean;
+}
+
+const REFERENCE: WorldParts = { server: {}, client: {} };
+
+/** Runs one scenario to its end and judges it. Same scenario, same trace hash. */
+export function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<RunResult> {
+  return exclusive(async () => {
+    const started = performance.now();
+    const world = new World(scenario, options.parts ?? REFERENCE);
+    const outcome = await world.run();
+    const end_t = world.scheduler.now;
+    const shares = inspectServer(world.serverNode, world.shares);
+    const record: RunRecord = {
+      outcome,
+      end_t,
+      healed_at: world.healedAt,
+      history: world.history.events,
+      committed: world.committed,
+      shares,
+      clients: world.clients.map((node, i) => inspectClient(node, scenario.clients[i]!.scope, scenario.clients[i]!.secret)),
+      rotated: world.shares.filter((s) => s && s.secret_rotated_at !== null).map((s) => ({ share_index: s.index, t: s.secret_rotated_at! })),
+    };
+    const violations = checkAll(record);
+    for (const v of violations) world.history.record(end_t, "checker", "violation", { checker: v.checker, anomaly: v.anomaly, message: v.message });
+    const verdict = violations.length === 0 ? "pass" : "fail";
+    world.history.record(end_t, "checker", "verdict", { verdict, outcome });
+    const result: RunResult = {
+      seed: scenario.seed,
+      transport: scenario.transport,
+      verdict,
+      trace_hash: world.history.traceHash(),
+      violations,
+      stats: {
+        ops: world.committed.length,
+        applied: shares.reduce((sum, s) => sum + s.log.length, 0),
+        faults: world.faults.total,
+        faults_by_kind: Object.fromEntries([...world.faults.counts.entries()].sort(([a], [b]) => (a < b ? -1 : 1))),
+        sim_time_ms: end_t,
+        wall_ms: Math.round((performance.now() - started) * 100) / 100,
+        events: world.events,
+        outcome,
+      },
+      scenario,
+    };
+    if (options.keepHistory) result.history = world.history.events;
+    return result;
+  });
+}

@@ -1,0 +1,144 @@
+import { z } from "zod";
+import { CRASH_POINTS, type CrashPoint } from "../../protocol/ports.ts";
+
+// A scenario is data: everything a run depends on besides the code under test.
+// Saved, shrunk, read by a person, committed as a regression (DESIGN.md, "Scenarios").
+
+const probability = z.number().min(0).max(1);
+const nonNegInt = z.int().min(0);
+const range = z
+  .tuple([nonNegInt, nonNegInt])
+  .refine(([lo, hi]) => lo <= hi, { message: "first value must not exceed the second" });
+
+export const TRANSPORTS = ["websocket", "http-batch", "rest"] as const;
+const transport = z.enum(TRANSPORTS);
+const crashPoint = z.enum(CRASH_POINTS as [CrashPoint, ...CrashPoint[]]);
+const clientNode = z.string().regex(/^client-[1-9]$/, "expected client-1 .. client-9");
+const anyNode = z.union([z.literal("server"), clientNode]);
+
+/** Probabilistic faults. Every rate defaults to 0: a scenario turns on only what it names. */
+export const faultRatesSchema = z.strictObject({
+  ws_refuse_connect: probability.default(0),
+  ws_cut: probability.default(0),
+  ws_cut_frames_max: z.int().min(1).max(1000).default(12),
+  ws_stall: probability.default(0),
+  http_drop_request: probability.default(0),
+  http_drop_response: probability.default(0),
+  http_duplicate: probability.default(0),
+  http_duplicate_delay_ms: range.default([0, 3000]),
+  http_delay: probability.default(0),
+  http_delay_ms: range.default([200, 4000]),
+  http_reorder: probability.default(0),
+  client_crash_per_min: z.number().min(0).max(600).default(0),
+  server_crash_per_min: z.number().min(0).max(600).default(0),
+  crash_point: probability.default(0),
+  crash_points: z.array(crashPoint).default([...CRASH_POINTS]),
+  restart_after_ms: range.default([100, 3000]),
+  partition_per_min: z.number().min(0).max(600).default(0),
+  partition_ms: range.default([500, 10_000]),
+});
+
+const at_ms = nonNegInt;
+
+export const timelineActionSchema = z.discriminatedUnion("action", [
+  z.strictObject({ action: z.literal("crash"), at_ms, node: anyNode, restart_after_ms: nonNegInt.default(1000) }),
+  z.strictObject({ action: z.literal("crash_at"), node: anyNode, point: crashPoint, nth: z.int().min(1).default(1), restart_after_ms: nonNegInt.default(1000) }),
+  z.strictObject({ action: z.literal("partition"), at_ms, node: z.union([z.literal("all"), clientNode]), duration_ms: z.int().min(1) }),
+  z.strictObject({ action: z.literal("stall"), at_ms, node: clientNode, duration_ms: z.int().min(1) }),
+  z.strictObject({ action: z.literal("revoke"), at_ms, share: z.int().min(0).max(8), rotate_secret: z.boolean().default(false) }),
+  z.strictObject({
+    action: z.literal("cut"),
+    node: clientNode,
+    connection: z.int().min(1).default(1),
+    direction: z.enum(["to_server", "to_client"]),
+    after_frames: nonNegInt,
+  }),
+  z.strictObject({
+    action: z.literal("http"),
+    node: clientNode,
+    request: z.int().min(1),
+    fault: z.enum(["drop_request", "drop_response", "duplicate", "delay"]),
+    delay_ms: nonNegInt.default(2000),
+  }),
+]);
+
+export const mixSchema = z.strictObject({
+  text: z.number().min(0),
+  reasoning: z.number().min(0),
+  tool: z.number().min(0),
+  diff: z.number().min(0),
+  model: z.number().min(0),
+});
+
+export const clientSpecSchema = z.strictObject({
+  ops: z.int().min(0).max(1_000_000),
+  /** Clients naming the same share are two producers of it. */
+  share: z.int().min(0).max(8).optional(),
+  scope: z.enum(["write", "read"]).default("write"),
+  secret: z.enum(["valid", "wrong"]).default("valid"),
+});
+
+export const clientSettingsSchema = z.strictObject({
+  batch_size: z.int().min(1).max(500).default(20),
+  calls_in_flight: z.int().min(1).max(8).default(2),
+  deadline_ms: z.int().min(1).max(600_000).default(2000),
+  backoff_base_ms: z.int().min(1).max(60_000).default(50),
+  backoff_max_ms: z.int().min(1).max(600_000).default(2000),
+});
+
+export const scenarioSchema = z
+  .strictObject({
+    description: z.string().max(2000).default(""),
+    seed: z.int().min(0).max(2 ** 53 - 1),
+    transport: transport.optional(),
+    /** Named scenarios list every transport they are meant for. */
+    transports: z.array(transport).min(1).optional(),
+    profile: z.string().max(64).optional(),
+    clients: z.array(clientSpecSchema).min(1).max(3),
+    client: clientSettingsSchema.default(() => clientSettingsSchema.parse({})),
+    workload: z
+      .strictObject({ chunk_gap_ms: z.int().min(1).max(60_000).default(30), mix: mixSchema.optional() })
+      .default(() => ({ chunk_gap_ms: 30 })),
+    network: z.strictObject({ latency_ms: range.default([1, 15]) }).default(() => ({ latency_ms: [1, 15] as [number, number] })),
+    faults: faultRatesSchema.default(() => faultRatesSchema.parse({})),
+    timeline: z.array(timelineActionSchema).max(1000).default([]),
+    liveness: z.strictObject({ deadline_ms: z.int().min(1).max(86_400_000).default(300_000) }).default(() => ({ deadline_ms: 300_000 })),
+    limits: z
+      .strictObject({ events_max: z.int().min(1).max(100_000_000).default(2_000_000), sim_time_ms_max: z.int().min(1).default(7_200_000) })
+      .default(() => ({ events_max: 2_000_000, sim_time_ms_max: 7_200_000 })),
+    variant: z.string().max(64).default("reference"),
+    mutant: z.string().max(64).nullable().default(null),
+    /** Variant knobs, e.g. the seed plan's dedupe window. */
+    options: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).default({}),
+  })
+  .superRefine((s, ctx) => {
+    const clients = s.clients.length;
+    const shares = new Set(s.clients.map((c, i) => c.share ?? i));
+    s.clients.forEach((c, i) => {
+      if (c.share !== undefined && c.share >= clients) {
+        ctx.addIssue({ code: "custom", path: ["clients", i, "share"], message: `share ${c.share} out of range: there are ${clients} clients` });
+      }
+    });
+    s.timeline.forEach((a, i) => {
+      const node = "node" in a ? a.node : undefined;
+      const m = node ? /^client-(\d)$/.exec(node) : null;
+      if (m && Number(m[1]) > clients) {
+        ctx.addIssue({ code: "custom", path: ["timeline", i, "node"], message: `${node} does not exist: the scenario has ${clients} clients` });
+      }
+      if (a.action === "revoke" && !shares.has(a.share)) {
+        ctx.addIssue({ code: "custom", path: ["timeline", i, "share"], message: `share ${a.share} is not used by any client` });
+      }
+    });
+    if (s.client.backoff_base_ms > s.client.backoff_max_ms) {
+      ctx.addIssue({ code: "custom", path: ["client", "backoff_base_ms"], message: "must not exceed backoff_max_ms" });
+    }
+  });
+
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+export type ScenarioFile = z.output<typeof scenarioSchema>;
+export type FaultRates = z.output<typeof faultRatesSchema>;
+export type TimelineAction = z.output<typeof timelineActionSchema>;
+export type TransportName = (typeof TRANSPORTS)[number];
+
+/** A scenario ready to run: exactly one transport. */
+export type Scenario = Omit<ScenarioFile, "transport" | "transports"> & { transport: TransportName };

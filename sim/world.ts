@@ -1,0 +1,394 @@
+import type { ClientParts } from "../client-under-test/share-client.ts";
+import { httpBatchTransport } from "../client-under-test/transports/http-batch.ts";
+import { restTransport } from "../client-under-test/transports/rest.ts";
+import type { Transport } from "../client-under-test/transports/transport.ts";
+import { websocketTransport } from "../client-under-test/transports/websocket.ts";
+import { DEFAULT_LIMITS, type Limits } from "../protocol/limits.ts";
+import type { OpBody } from "../protocol/ops.ts";
+import type { CrashPoint, CrashPoints, Probe, ProbeEvent } from "../protocol/ports.ts";
+import type { ServerParts } from "../server-under-test/share-server.ts";
+import { FaultPlan } from "./faults/fault-plan.ts";
+import { History } from "./history/history.ts";
+import { CrashSignal } from "./kernel/crash-signal.ts";
+import { drawChance, drawInt, drawPick } from "./kernel/draw.ts";
+import { RandomStreams } from "./kernel/prng.ts";
+import { Incarnation, Scheduler } from "./kernel/scheduler.ts";
+import { settle } from "./kernel/settle.ts";
+import type { HttpFate, NetworkHost, ServerEndpoint, WsFate } from "./network/host.ts";
+import { HttpNetwork } from "./network/http-network.ts";
+import { attachHttpHandler, SIM_ORIGIN } from "./network/msw-gateway.ts";
+import { Reachability } from "./network/reachability.ts";
+import { WsNetwork } from "./network/ws-network.ts";
+import { ClientNode } from "./nodes/client-node.ts";
+import type { NodeHost } from "./nodes/node-host.ts";
+import { ServerNode } from "./nodes/server-node.ts";
+import type { Scenario } from "./scenario/schema.ts";
+import { agentSession } from "./workload/agent-session.ts";
+import { WorkloadDriver } from "./workload/driver.ts";
+
+export interface WorldParts {
+  server: Partial<ServerParts>;
+  client: Partial<ClientParts>;
+}
+
+export type Outcome = "drained" | "quiescent" | "liveness_deadline" | "time_limit" | "event_limit";
+
+export interface CommittedOp {
+  node: string;
+  producer: string;
+  share_index: number;
+  seq: number;
+  op_id: string;
+  body: OpBody;
+  t: number;
+}
+
+export interface ShareInfo {
+  index: number;
+  id: string;
+  secret: string;
+  /** Set when a revoke rotated the secret: its clients may stop with bad_secret. */
+  secret_rotated_at: number | null;
+}
+
+/**
+ * One simulated world: a real share server and real clients on virtual time,
+ * a network that misbehaves on purpose, and a history of everything.
+ */
+export class World implements NetworkHost, NodeHost {
+  readonly scenario: Scenario;
+  readonly scheduler = new Scheduler();
+  readonly history = new History();
+  readonly reach: Reachability;
+  readonly streams: RandomStreams;
+  readonly limits: Limits = DEFAULT_LIMITS;
+  readonly faults: FaultPlan;
+  readonly serverNode: ServerNode;
+  readonly clients: ClientNode[] = [];
+  readonly shares: ShareInfo[] = [];
+  readonly committed: CommittedOp[] = [];
+  readonly #ws: WsNetwork;
+  readonly #http: HttpNetwork;
+  readonly #drivers: WorkloadDriver[] = [];
+  readonly #committing = new Map<string, OpBody>();
+  #phase: "workload" | "liveness" = "workload";
+  #healedAt: number | null = null;
+  #events = 0;
+
+  constructor(scenario: Scenario, parts: WorldParts) {
+    this.scenario = scenario;
+    this.streams = new RandomStreams(scenario.seed);
+    this.reach = new Reachability(this.scheduler);
+    this.faults = new FaultPlan(scenario.faults, scenario.timeline, this.streams);
+    this.#ws = new WsNetwork(this);
+    this.#http = new HttpNetwork(this, (producer) => {
+      const node = this.clients.find((c) => c.producerID === producer);
+      return node?.incarnation ? { node: node.name, incarnation: node.incarnation } : undefined;
+    });
+    this.serverNode = new ServerNode(this, parts.server);
+    this.scheduler.onUncaught = (owner, error) => {
+      if (error instanceof CrashSignal) return;
+      this.history.record(this.scheduler.now, owner.node, "uncaught_exception", { message: String((error as Error)?.message ?? error) });
+      this.crash(owner.node, "uncaught exception", null);
+    };
+    this.#clientParts = parts.client;
+  }
+
+  readonly #clientParts: Partial<ClientParts>;
+
+  get phase(): "workload" | "liveness" {
+    return this.#phase;
+  }
+
+  get healedAt(): number | null {
+    return this.#healedAt;
+  }
+
+  get events(): number {
+    return this.#events;
+  }
+
+  // --- NetworkHost -------------------------------------------------------
+
+  latency(): number {
+    return drawInt(this.streams.stream("network"), ...this.scenario.network.latency_ms);
+  }
+
+  server(): ServerEndpoint | undefined {
+    return this.serverNode.endpoint();
+  }
+
+  wsFate(client: string, connection: number): WsFate {
+    return this.faults.wsFate(client, connection);
+  }
+
+  httpFate(client: string, request: number): HttpFate {
+    return this.faults.httpFate(client, request);
+  }
+
+  countFault(kind: string): void {
+    this.faults.count(kind);
+  }
+
+  // --- NodeHost ----------------------------------------------------------
+
+  crashPoints(node: string, incarnation: Incarnation): CrashPoints {
+    return {
+      reach: (point: CrashPoint) => {
+        if (!incarnation.alive) throw new CrashSignal(node, point);
+        if (!this.faults.crashAtPoint(node, point)) return;
+        this.countFault("crash_point");
+        if (point === "client.after_send_before_ack") {
+          // The request must really be on the wire first; capnweb's batch client sends on setImmediate.
+          this.scheduler.after(0, () => incarnation.alive && this.crash(node, point, point));
+          return;
+        }
+        this.crash(node, point, point);
+        throw new CrashSignal(node, point);
+      },
+    };
+  }
+
+  probe(node: string, incarnation: Incarnation): Probe {
+    return {
+      emit: (event: ProbeEvent) => {
+        if (!incarnation.alive) return;
+        const { type, ...data } = event;
+        this.history.record(this.scheduler.now, node, type, data);
+        if (event.type === "enqueue_committed") this.#onCommitted(node, event.producer, event.seq, event.op_id);
+      },
+    };
+  }
+
+  #onCommitted(node: string, producer: string, seq: number, op_id: string): void {
+    const body = this.#committing.get(node);
+    const client = this.clients.find((c) => c.name === node);
+    if (!body || !client) throw new Error(`${node} committed op ${op_id} outside the workload`);
+    this.committed.push({ node, producer, share_index: client.binding.share_index, seq, op_id, body, t: this.scheduler.now });
+  }
+
+  // --- processes ---------------------------------------------------------
+
+  #node(name: string): ServerNode | ClientNode {
+    if (name === "server") return this.serverNode;
+    const client = this.clients.find((c) => c.name === name);
+    if (!client) throw new Error(`no node ${name}`);
+    return client;
+  }
+
+  /** Kills a process: its sessions, pending calls and timers are gone; its committed state stays. */
+  crash(name: string, cause: string, point: CrashPoint | null, restart_after_ms?: number): void {
+    const node = this.#node(name);
+    if (!node.up) return;
+    this.history.record(this.scheduler.now, name, "crash", { cause });
+    this.#ws.dropNode(name);
+    node.crash();
+    const delay = this.#phase === "liveness" ? 0 : (restart_after_ms ?? this.faults.restartDelayFor(name, point));
+    this.scheduler.after(delay, () => this.restart(name));
+  }
+
+  restart(name: string): void {
+    const node = this.#node(name);
+    if (node.up) return;
+    node.start();
+    this.history.record(this.scheduler.now, name, "restart", this.#restartFacts(node));
+  }
+
+  #restartFacts(node: ServerNode | ClientNode): Record<string, unknown> {
+    if (node instanceof ServerNode) {
+      const store = node.server.store;
+      return { incarnation: node.incarnations, cursors: this.shares.map((s) => store.parts.cursors.get(s.id)) };
+    }
+    const sync = node.client.outbox.state();
+    return { acked_seq: sync.acked_seq, pending: node.client.outbox.pendingCount(), cursor: sync.cursor };
+  }
+
+  // --- setup -------------------------------------------------------------
+
+  #transportFor(node: string, incarnation: Incarnation): Transport {
+    switch (this.scenario.transport) {
+      case "websocket":
+        return websocketTransport(this.#ws.opener(node, incarnation));
+      case "http-batch":
+        return httpBatchTransport(SIM_ORIGIN);
+      case "rest":
+        return restTransport(SIM_ORIGIN);
+    }
+  }
+
+  #setup(): void {
+    const s = this.scenario;
+    const server = this.serverNode;
+    server.start();
+    const shareOf = (i: number) => s.clients[i]!.share ?? i;
+    for (const index of [...new Set(s.clients.map((_, i) => shareOf(i)))].sort((a, b) => a - b)) {
+      const { id, secret } = server.server.store.createShare(`session-${index}`);
+      this.shares[index] = { index, id, secret, secret_rotated_at: null };
+    }
+    this.history.record(0, "server", "start", { shares: this.shares.filter(Boolean).map((sh) => sh.id) });
+    s.clients.forEach((spec, i) => {
+      const share = this.shares[shareOf(i)]!;
+      const name = `client-${i + 1}`;
+      const node = new ClientNode(
+        this,
+        name,
+        { share_index: share.index, share_id: share.id, secret: spec.secret === "valid" ? share.secret : `wrong-${share.secret}` },
+        { ...s.client, scope: spec.scope },
+        this.#clientParts,
+        (n, inc) => this.#transportFor(n, inc),
+      );
+      this.clients.push(node);
+      node.start();
+      this.history.record(0, name, "start", { producer: node.producerID, share: share.id, scope: spec.scope, secret: spec.secret });
+      const owner = s.clients.findIndex((_, j) => shareOf(j) === shareOf(i)) === i;
+      const steps = agentSession(this.streams.stream(`workload/${name}`), {
+        tag: `c${i + 1}`,
+        ops: spec.ops,
+        owns_session: owner,
+        chunk_gap_ms: s.workload.chunk_gap_ms,
+        ...(s.workload.mix ? { mix: s.workload.mix } : {}),
+      });
+      const driver = new WorkloadDriver(
+        node,
+        steps,
+        this.scheduler,
+        this.history,
+        (n, body) => (body ? this.#committing.set(n, body) : this.#committing.delete(n)),
+        () => this.#maybeHeal(),
+      );
+      this.#drivers.push(driver);
+    });
+    for (const driver of this.#drivers) driver.start();
+    this.#scheduleTimeline();
+    this.#scheduleRandomFaults();
+  }
+
+  #scheduleTimeline(): void {
+    for (const action of this.scenario.timeline) {
+      if (!("at_ms" in action)) continue;
+      this.scheduler.at(action.at_ms, () => {
+        if (this.faults.healed) return;
+        const t = this.scheduler.now;
+        switch (action.action) {
+          case "crash":
+            this.countFault("crash");
+            this.crash(action.node, "timeline", null, action.restart_after_ms);
+            return;
+          case "partition":
+          case "stall":
+            this.countFault(action.action);
+            this.history.record(t, action.node, action.action, { duration_ms: action.duration_ms });
+            this.reach.open(action.action, action.node, action.duration_ms);
+            return;
+          case "revoke":
+            this.#revoke(action.share, action.rotate_secret);
+            return;
+        }
+      });
+    }
+  }
+
+  #revoke(index: number, rotate: boolean): void {
+    const share = this.shares[index]!;
+    const t = this.scheduler.now;
+    if (!this.serverNode.up) {
+      this.history.record(t, "admin", "revoke_skipped", { share: share.id, reason: "server down" });
+      return;
+    }
+    const store = this.serverNode.server.store;
+    const { epoch } = store.redeem(share.id, share.secret);
+    const revoked = store.revoke({ share_id: share.id, epoch, scope: "write" }, rotate);
+    this.countFault("revoke");
+    if (revoked.secret !== undefined) {
+      share.secret = revoked.secret;
+      share.secret_rotated_at = t;
+    }
+  }
+
+  #scheduleRandomFaults(): void {
+    const r = this.scenario.faults;
+    for (const client of this.clients) this.#poisson(`client_crash/${client.name}`, r.client_crash_per_min, () => this.#randomCrash(client.name));
+    this.#poisson("server_crash", r.server_crash_per_min, () => this.#randomCrash("server"));
+    this.#poisson("partition", r.partition_per_min, () => {
+      const s = this.faults.stream("partition");
+      const node = drawChance(s, 0.25) ? "all" : drawPick(s, this.clients).name;
+      const duration = drawInt(s, ...r.partition_ms);
+      this.countFault("partition");
+      this.history.record(this.scheduler.now, node, "partition", { duration_ms: duration });
+      this.reach.open("partition", node, duration);
+    });
+  }
+
+  #randomCrash(name: string): void {
+    if (!this.#node(name).up) return;
+    this.countFault("crash");
+    this.crash(name, "random", null);
+  }
+
+  /** Fires `fn` at the arrival times of a Poisson process, until the faults heal. */
+  #poisson(kind: string, per_min: number, fn: () => void): void {
+    const gap = this.faults.nextGap(kind, per_min);
+    if (gap === null) return;
+    this.scheduler.after(gap, () => {
+      if (this.faults.healed) return;
+      fn();
+      this.#poisson(kind, per_min, fn);
+    });
+  }
+
+  // --- phases ------------------------------------------------------------
+
+  #maybeHeal(): void {
+    if (!this.#drivers.every((d) => d.done)) return;
+    const lastAction = Math.max(0, ...this.scenario.timeline.map((a) => ("at_ms" in a ? a.at_ms + ("duration_ms" in a ? a.duration_ms : 0) : 0)));
+    this.scheduler.at(lastAction, () => this.#heal());
+  }
+
+  /** The liveness phase: every fault healed, every crashed node restarted. */
+  #heal(): void {
+    if (this.#phase === "liveness") return;
+    this.#phase = "liveness";
+    this.#healedAt = this.scheduler.now;
+    this.faults.heal();
+    this.reach.healAll();
+    this.history.record(this.scheduler.now, "world", "heal", {});
+    if (!this.serverNode.up) this.restart("server");
+    for (const client of this.clients) if (!client.up) this.restart(client.name);
+  }
+
+  /** True when every client has drained its outbox or stopped for good. */
+  #settled(): boolean {
+    for (const client of this.clients) {
+      if (!client.up) return false;
+      const status = client.client.status();
+      if (status.state !== "stopped" && status.pending > 0) return false;
+    }
+    return true;
+  }
+
+  /** Runs to the end: drained, nothing left to happen, or a limit. Never hangs. */
+  async run(): Promise<Outcome> {
+    const detach = attachHttpHandler((request) => this.#http.handle(request));
+    try {
+      this.#setup();
+      await settle();
+      const { events_max, sim_time_ms_max } = this.scenario.limits;
+      for (;;) {
+        if (this.#phase === "liveness" && this.#settled()) return "drained";
+        const event = this.scheduler.queue.pop();
+        if (!event) return "quiescent";
+        if (this.#healedAt !== null && event.time > this.#healedAt + this.scenario.liveness.deadline_ms) {
+          this.scheduler.advanceTo(this.#healedAt + this.scenario.liveness.deadline_ms);
+          return "liveness_deadline";
+        }
+        if (event.time > sim_time_ms_max) return "time_limit";
+        if (++this.#events > events_max) return "event_limit";
+        this.scheduler.advanceTo(event.time);
+        event.run();
+        await settle();
+      }
+    } finally {
+      detach();
+    }
+  }
+}
