@@ -139,6 +139,7 @@ export class ReplayLoop {
         this.#connection = undefined;
         if (this.#stopped) break;
         const code = errorCode(error);
+        d.probe.emit({ type: "session_failed", producer: d.outbox.state().producer_id, code: code ?? "error", message: String((error as Error)?.message ?? error) });
         if (code !== undefined && FATAL.has(code)) {
           this.#fail(error as StoppedError);
           break;

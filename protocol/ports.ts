@@ -58,6 +58,7 @@ export type ProbeEvent =
   | { type: "marked_acked"; producer: string; acked_seq: number }
   | { type: "cursor_recorded"; producer: string; share: string; cursor: number }
   | { type: "redeemed"; producer: string; share: string; epoch: number; last_seq: number; cursor: number }
+  | { type: "session_failed"; producer: string; code: string; message: string }
   | { type: "client_stopped"; producer: string; code: string; message: string }
   | { type: "applied"; share: string; producer: string; seq_from: number; seq_to: number; count: number; cursor_to: number; epoch: number; scope: string }
   | { type: "revoked"; share: string; epoch: number; secret_rotated: boolean };

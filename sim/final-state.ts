@@ -43,9 +43,9 @@ export function inspectServer(server: ServerNode, shares: readonly ShareInfo[]):
     const materializer = new Materializer(db);
     return shares.filter(Boolean).map((share) => {
       const row = db.prepare(`SELECT cursor, epoch FROM shares WHERE id = ?`).get(share.id) as { cursor: number; epoch: number } | undefined;
-      const log = (db.prepare(`SELECT cursor, producer_id, seq, epoch, op FROM share_log WHERE share_id = ? ORDER BY cursor`).all(share.id) as (LogRow & { op: string })[]).map(
-        ({ op, ...rest }) => ({ ...rest, op_id: (JSON.parse(op) as Op).op_id }),
-      );
+      const log = db
+        .prepare(`SELECT cursor, producer_id, seq, epoch, json_extract(op, '$.op_id') AS op_id FROM share_log WHERE share_id = ? ORDER BY cursor`)
+        .all(share.id) as LogRow[];
       const producers = db.prepare(`SELECT producer_id, last_seq FROM producers WHERE share_id = ? ORDER BY producer_id`).all(share.id) as FinalShare["producers"];
       return { index: share.index, id: share.id, cursor: row?.cursor ?? 0, epoch: row?.epoch ?? 0, log, producers, view: materializer.view(share.id) };
     });

@@ -18,6 +18,12 @@ export interface RunStats {
   outcome: Outcome;
 }
 
+/** Where each client and share ended up. */
+export interface FinalSummary {
+  clients: { node: string; producer: string; pending: number; acked_seq: number; stopped: { code: string; message: string } | null }[];
+  shares: { index: number; id: string; cursor: number; epoch: number; producers: number }[];
+}
+
 export interface RunResult {
   seed: number;
   transport: TransportName;
@@ -26,6 +32,7 @@ export interface RunResult {
   violations: Violation[];
   stats: RunStats;
   scenario: Scenario;
+  final: FinalSummary;
   /** Present when asked for: the whole history, for reports and debugging. */
   history?: HistoryEvent[];
 }
@@ -77,6 +84,10 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Promi
         outcome,
       },
       scenario,
+      final: {
+        clients: record.clients.map((c) => ({ node: c.node, producer: c.producer, pending: c.pending.length, acked_seq: c.acked_seq, stopped: c.stopped })),
+        shares: shares.map((sh) => ({ index: sh.index, id: sh.id, cursor: sh.cursor, epoch: sh.epoch, producers: sh.producers.length })),
+      },
     };
     if (options.keepHistory) result.history = world.history.events;
     return result;

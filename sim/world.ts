@@ -156,8 +156,19 @@ export class World implements NetworkHost, NodeHost {
         const { type, ...data } = event;
         this.history.record(this.scheduler.now, node, type, data);
         if (event.type === "enqueue_committed") this.#onCommitted(node, event.producer, event.seq, event.op_id);
+        if (event.type === "applied") this.#onApplied(event.producer);
       },
     };
+  }
+
+  /** Loses the reply to an apply when the timeline says so: the ambiguous "applied, ack lost" case. */
+  #onApplied(producer: string): void {
+    const client = this.clients.find((c) => c.producerID === producer);
+    if (!client || !this.faults.loseReplyAfterApply(client.name)) return;
+    this.countFault("lose_reply");
+    this.history.record(this.scheduler.now, client.name, "reply_lost", {});
+    if (this.scenario.transport === "websocket") this.#ws.cut(client.name, "cut after apply");
+    else this.#http.loseReply(client.name);
   }
 
   #onCommitted(node: string, producer: string, seq: number, op_id: string): void {
@@ -192,12 +203,13 @@ export class World implements NetworkHost, NodeHost {
     if (node.up) return;
     node.start();
     this.history.record(this.scheduler.now, name, "restart", this.#restartFacts(node));
+    if (node instanceof ClientNode) node.resume();
   }
 
   #restartFacts(node: ServerNode | ClientNode): Record<string, unknown> {
     if (node instanceof ServerNode) {
       const store = node.server.store;
-      return { incarnation: node.incarnations, cursors: this.shares.map((s) => store.parts.cursors.get(s.id)) };
+      return { incarnation: node.incarnations, cursors: Object.fromEntries(this.shares.filter(Boolean).map((s) => [s.id, store.parts.cursors.get(s.id)])) };
     }
     const sync = node.client.outbox.state();
     return { acked_seq: sync.acked_seq, pending: node.client.outbox.pendingCount(), cursor: sync.cursor };
@@ -246,6 +258,7 @@ export class World implements NetworkHost, NodeHost {
         ops: spec.ops,
         owns_session: owner,
         chunk_gap_ms: s.workload.chunk_gap_ms,
+        think_ms: s.workload.think_ms,
         ...(s.workload.mix ? { mix: s.workload.mix } : {}),
       });
       const driver = new WorkloadDriver(

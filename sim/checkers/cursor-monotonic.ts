@@ -40,9 +40,9 @@ export const cursorMonotonic: Checker = (record) => {
       if (!seqs) positions.set(a.producer, (seqs = new Map()));
       if (a.count === a.seq_to - a.seq_from + 1) for (let s = a.seq_from; s <= a.seq_to; s++) seqs.set(s, a.cursor_to - (a.seq_to - s));
     } else if (e.type === "restart" && e.node === "server") {
-      const cursors = (e.data.cursors as number[] | undefined) ?? [];
-      record.shares.forEach((share, i) => {
-        const after = cursors[i] ?? 0;
+      const cursors = (e.data.cursors as Record<string, number> | undefined) ?? {};
+      record.shares.forEach((share) => {
+        const after = cursors[share.id] ?? 0;
         const before = shareCursor.get(share.id) ?? 0;
         if (after < before) push("nonmonotonic", `${share.id}: the server restarted with cursor ${after}, below the ${before} it had committed`, e.t, { share: share.id, before, after });
       });

@@ -7,6 +7,7 @@ import type { FaultRates, TimelineAction } from "../scenario/schema.ts";
 type Cut = Extract<TimelineAction, { action: "cut" }>;
 type HttpAction = Extract<TimelineAction, { action: "http" }>;
 type CrashAt = Extract<TimelineAction, { action: "crash_at" }>;
+type LoseReply = Extract<TimelineAction, { action: "lose_reply" }>;
 
 /**
  * Decides every fault: explicit ones from the scenario's timeline, and random
@@ -95,6 +96,15 @@ export class FaultPlan {
     }
     if (explicit.some((a) => a.fault === "delay")) this.count("http_delay");
     return fate;
+  }
+
+  /** Called when the server applied a client's batch: should the reply be lost? */
+  loseReplyAfterApply(node: string): boolean {
+    if (this.#healed) return false;
+    const key = `${node}/applied`;
+    const nth = (this.#reaches.get(key) ?? 0) + 1;
+    this.#reaches.set(key, nth);
+    return this.#timeline.some((a): a is LoseReply => a.action === "lose_reply" && a.node === node && a.nth_apply === nth);
   }
 
   /** Called each time a node reaches a crash point: should it die here? */

@@ -20,6 +20,8 @@ export class HttpNetwork {
   readonly #requests = new Map<string, number>();
   readonly #lastArrival = new Map<string, number>();
   readonly #clients: (clientID: string) => { node: string; incarnation: Incarnation } | undefined;
+  /** Clients whose reply to the request being handled now must be lost. */
+  readonly #loseReply = new Set<string>();
 
   constructor(host: NetworkHost, clients: (clientID: string) => { node: string; incarnation: Incarnation } | undefined) {
     this.#host = host;
@@ -45,7 +47,9 @@ export class HttpNetwork {
       return this.#reply(node, incarnation, null);
     }
     const send = () => this.#deliver(request.method, request.url, request.headers, body);
+    this.#loseReply.delete(node);
     const handled = await send();
+    if (handled && this.#loseReply.delete(node)) fate.drop_response = true;
     if (fate.duplicate_after_ms !== null) {
       host.countFault("http_duplicate");
       host.scheduler.after(fate.duplicate_after_ms, () => {
@@ -60,6 +64,11 @@ export class HttpNetwork {
     }
     host.history.record(host.scheduler.now, node, "http_handled", { request: nth, status: handled?.status ?? null });
     return this.#reply(node, incarnation, handled);
+  }
+
+  /** The request of `node` now being handled will lose its response. */
+  loseReply(node: string): void {
+    this.#loseReply.add(node);
   }
 
   /** Requests of one client arrive in the order sent, unless this one may be overtaken. */

@@ -133,6 +133,15 @@ export class WsNetwork {
     return link.clientEnd;
   }
 
+  /** Cuts every open connection of a client now; what is in flight is lost. */
+  cut(client: string, reason: string): void {
+    for (const link of this.#links) {
+      if (link.client !== client) continue;
+      link.close(reason);
+      this.#links.delete(link);
+    }
+  }
+
   /** A process died: every connection it had is gone. */
   dropNode(node: string): void {
     for (const link of this.#links) {

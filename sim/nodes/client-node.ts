@@ -8,6 +8,7 @@ import { Incarnation } from "../kernel/scheduler.ts";
 import { simIds } from "../kernel/sim-ids.ts";
 import { captureCommitted } from "./durable.ts";
 import type { NodeHost } from "./node-host.ts";
+import { freshImage } from "./template-image.ts";
 
 export interface ClientBinding {
   share_index: number;
@@ -58,7 +59,7 @@ export class ClientNode {
     return this.#live.client;
   }
 
-  /** Runs `fn` right after the next start (now, if up). */
+  /** Runs `fn` now if up, else once the process is back and resumed. */
   whenUp(fn: () => void): void {
     if (this.#live) fn();
     else this.#onStart.push(fn);
@@ -68,7 +69,7 @@ export class ClientNode {
     if (this.#live) throw new Error(`${this.name} is already up`);
     const host = this.#host;
     const incarnation = new Incarnation(this.name, ++this.#incarnations);
-    const db = openOutboxDb(this.#image ?? ":memory:");
+    const db = openOutboxDb(this.#image ?? freshImage("outbox", () => openOutboxDb()));
     const client = new ShareClient(
       {
         db,
@@ -87,9 +88,16 @@ export class ClientNode {
     this.producerID = client.producerID;
     this.#live = { incarnation, db, client };
     client.start();
+  }
+
+  /** Runs what waited for this process to come back (the agent's next op). */
+  resume(): void {
     const waiting = this.#onStart;
     this.#onStart = [];
-    for (const fn of waiting) fn();
+    for (const fn of waiting) {
+      if (this.#live) fn();
+      else this.#onStart.push(fn);
+    }
   }
 
   crash(): void {
@@ -113,7 +121,7 @@ export class ClientNode {
       };
     };
     if (this.#live) return read(this.#live.db);
-    const db = openOutboxDb(this.#image ?? ":memory:");
+    const db = openOutboxDb(this.#image ?? freshImage("outbox", () => openOutboxDb()));
     try {
       return read(db);
     } finally {

@@ -6,6 +6,7 @@ import type { ServerEndpoint } from "../network/host.ts";
 import { SIM_ORIGIN } from "../network/msw-gateway.ts";
 import { captureCommitted } from "./durable.ts";
 import type { NodeHost } from "./node-host.ts";
+import { freshImage } from "./template-image.ts";
 
 /** The share server as a process that can crash and restart over its committed state. */
 export class ServerNode {
@@ -49,7 +50,7 @@ export class ServerNode {
     if (this.#live) throw new Error("server is already up");
     const host = this.#host;
     const incarnation = new Incarnation(this.name, ++this.#incarnations);
-    const db = openServerDb(this.#image ?? ":memory:");
+    const db = openServerDb(this.#image ?? freshImage("server", () => openServerDb()));
     const server = createShareServer(
       {
         db,
@@ -77,7 +78,7 @@ export class ServerNode {
   /** A read-only view of the committed state, whether the server is up or down. */
   inspect<T>(read: (db: Database.Database) => T): T {
     if (this.#live) return read(this.#live.db);
-    const db = openServerDb(this.#image ?? ":memory:");
+    const db = openServerDb(this.#image ?? freshImage("server", () => openServerDb()));
     try {
       return read(db);
     } finally {

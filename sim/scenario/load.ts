@@ -46,5 +46,10 @@ export function scenarioTransports(file: ScenarioFile): TransportName[] {
 /** Picks one transport: the override, else the file's own, else its first listed. */
 export function resolveScenario(file: ScenarioFile, transport?: TransportName): Scenario {
   const { transport: own, transports, ...rest } = file;
-  return { ...rest, transport: transport ?? own ?? transports?.[0] ?? "websocket" };
+  const chosen = transport ?? own ?? transports?.[0] ?? "websocket";
+  const reader = file.clients.findIndex((c) => c.scope === "read");
+  if (chosen === "rest" && reader !== -1) {
+    throw new ScenarioError(`clients[${reader}].scope: "read" needs a capnweb transport; REST has no read-only capability`);
+  }
+  return { ...rest, transport: chosen };
 }

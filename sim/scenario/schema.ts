@@ -53,6 +53,8 @@ export const timelineActionSchema = z.discriminatedUnion("action", [
     direction: z.enum(["to_server", "to_client"]),
     after_frames: nonNegInt,
   }),
+  /** The server applies the client's nth batch, then the reply is lost: connection cut (websocket) or response dropped (HTTP). */
+  z.strictObject({ action: z.literal("lose_reply"), node: clientNode, nth_apply: z.int().min(1) }),
   z.strictObject({
     action: z.literal("http"),
     node: clientNode,
@@ -97,9 +99,13 @@ export const scenarioSchema = z
     clients: z.array(clientSpecSchema).min(1).max(3),
     client: clientSettingsSchema.default(() => clientSettingsSchema.parse({})),
     workload: z
-      .strictObject({ chunk_gap_ms: z.int().min(1).max(60_000).default(30), mix: mixSchema.optional() })
-      .default(() => ({ chunk_gap_ms: 30 })),
-    network: z.strictObject({ latency_ms: range.default([1, 15]) }).default(() => ({ latency_ms: [1, 15] as [number, number] })),
+      .strictObject({
+        chunk_gap_ms: z.int().min(1).max(60_000).default(30),
+        think_ms: range.default([1000, 20_000]),
+        mix: mixSchema.optional(),
+      })
+      .default(() => ({ chunk_gap_ms: 30, think_ms: [1000, 20_000] as [number, number] })),
+    network: z.strictObject({ latency_ms: range.default([5, 60]) }).default(() => ({ latency_ms: [5, 60] as [number, number] })),
     faults: faultRatesSchema.default(() => faultRatesSchema.parse({})),
     timeline: z.array(timelineActionSchema).max(1000).default([]),
     liveness: z.strictObject({ deadline_ms: z.int().min(1).max(86_400_000).default(300_000) }).default(() => ({ deadline_ms: 300_000 })),
@@ -108,6 +114,19 @@ export const scenarioSchema = z
       .default(() => ({ events_max: 2_000_000, sim_time_ms_max: 7_200_000 })),
     variant: z.string().max(64).default("reference"),
     mutant: z.string().max(64).nullable().default(null),
+    /** What a named scenario must exercise; its gate test fails if the run did not. */
+    expect: z
+      .strictObject({
+        /** Minimum count per fault kind. */
+        faults: z.record(z.string(), z.int().min(1)).optional(),
+        /** History event types that must occur; "type:code" also matches the event's code. */
+        events: z.array(z.string()).optional(),
+        /** Clients that must end stopped with this code, still holding their ops. */
+        stopped: z.record(clientNode, z.string()).optional(),
+        /** How many producers must have written to a share, by share index. */
+        producers: z.record(z.string().regex(/^\d$/), z.int().min(0)).optional(),
+      })
+      .optional(),
     /** Variant knobs, e.g. the seed plan's dedupe window. */
     options: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).default({}),
   })

@@ -26,8 +26,10 @@ export interface AgentSessionOptions {
   mix?: WorkloadMix;
   /** Only the primary producer owns the session row. */
   owns_session?: boolean;
-  /** Mean pause between streamed chunks; turns pause ~20x longer. */
+  /** Mean pause between streamed chunks. */
   chunk_gap_ms?: number;
+  /** How long the user thinks between turns, [min, max]. */
+  think_ms?: readonly [number, number];
 }
 
 const WORDS = ["replay", "cursor", "batch", "epoch", "outbox", "ack", "seq", "stub", "session", "diff", "ok", "retry", "commit"];
@@ -49,6 +51,7 @@ export function* agentSession(random: Random, options: AgentSessionOptions): Gen
   const { tag, ops } = options;
   const mix = options.mix ?? DEFAULT_MIX;
   const gap = options.chunk_gap_ms ?? 30;
+  const [thinkMin, thinkMax] = options.think_ms ?? [1000, 20_000];
   let emitted = 0;
   let messages = 0;
   let parts = 0;
@@ -64,7 +67,7 @@ export function* agentSession(random: Random, options: AgentSessionOptions): Gen
 
   while (emitted < ops) {
     const user = `${tag}-m${String(++messages).padStart(5, "0")}`;
-    yield step({ kind: "message.upsert", message_id: user, role: "user" }, drawInt(random, gap * 5, gap * 40));
+    yield step({ kind: "message.upsert", message_id: user, role: "user" }, messages === 1 ? chunkGap() : drawInt(random, thinkMin, thinkMax));
     if (emitted >= ops) return;
     yield step({ kind: "part.upsert", part_id: `${tag}-p${String(++parts).padStart(5, "0")}`, message_id: user, type: "text", text: words(random, drawInt(random, 3, 12)) }, chunkGap());
     if (emitted >= ops) return;
@@ -86,7 +89,7 @@ export function* agentSession(random: Random, options: AgentSessionOptions): Gen
         if (emitted < ops) yield step({ kind: "part.upsert", part_id, message_id: assistant, type: "tool", state: { tool, status: "running" } }, chunkGap());
         if (emitted < ops) {
           const ok = !drawChance(random, 0.1);
-          yield step({ kind: "part.upsert", part_id, message_id: assistant, type: "tool", state: { tool, status: ok ? "completed" : "error", output: words(random, 3).trim() } }, drawInt(random, gap, gap * 10));
+          yield step({ kind: "part.upsert", part_id, message_id: assistant, type: "tool", state: { tool, status: ok ? "completed" : "error", output: words(random, 3).trim() } }, drawInt(random, gap * 10, gap * 100));
         }
       } else if (activity === "diff") {
         const file = `src/${tag}/${drawPick(random, WORDS)}.ts`;

@@ -1,0 +1,48 @@
+import type { RunResult } from "../sim/run-scenario.ts";
+
+// What one run produced, for people (console) and for machines (JSON).
+
+function seconds(ms: number): string {
+  return ms >= 10_000 ? `${(ms / 1000).toFixed(0)} s` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+export function describeRun(result: RunResult): string {
+  const s = result.stats;
+  const label = result.scenario.profile ? ` (${result.scenario.profile})` : "";
+  const variant = [result.scenario.variant !== "reference" ? `variant ${result.scenario.variant}` : "", result.scenario.mutant ? `mutant ${result.scenario.mutant}` : ""].filter(Boolean).join(", ");
+  return `seed ${result.seed} ${result.transport}${label}${variant ? `, ${variant}` : ""}: ${s.ops} ops committed, ${s.applied} applied, ${s.faults} faults, ${seconds(s.sim_time_ms)} simulated in ${s.wall_ms.toFixed(0)} ms`;
+}
+
+export function consoleSummary(result: RunResult, repro: string): string[] {
+  const lines = [`${result.verdict === "pass" ? "PASS" : "FAIL"} ${describeRun(result)}`, `trace ${result.trace_hash}`];
+  if (Object.keys(result.stats.faults_by_kind).length > 0) {
+    lines.push(`faults: ${Object.entries(result.stats.faults_by_kind).map(([k, n]) => `${k} ${n}`).join(", ")}`);
+  }
+  for (const v of result.violations) {
+    lines.push(`  ✗ ${v.checker}/${v.anomaly}${v.t_ms === null ? "" : ` at ${v.t_ms} ms`}: ${v.message}`);
+  }
+  if (result.verdict === "fail") lines.push(`replay: ${repro}`);
+  return lines;
+}
+
+/** The `run --json` object. */
+export function runJson(result: RunResult): Record<string, unknown> {
+  const s = result.stats;
+  return {
+    seed: result.seed,
+    transport: result.transport,
+    verdict: result.verdict,
+    trace_hash: result.trace_hash,
+    violations: result.violations.map((v) => ({ checker: v.checker, anomaly: v.anomaly, message: v.message, t_ms: v.t_ms, witness: v.witness })),
+    stats: {
+      ops: s.ops,
+      applied: s.applied,
+      faults: s.faults,
+      faults_by_kind: s.faults_by_kind,
+      sim_time_ms: s.sim_time_ms,
+      wall_ms: s.wall_ms,
+      events: s.events,
+      outcome: s.outcome,
+    },
+  };
+}

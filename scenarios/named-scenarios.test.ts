@@ -1,0 +1,31 @@
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { runScenario } from "../sim/run-scenario.ts";
+import { unmetExpectations } from "../sim/scenario/expectations.ts";
+import { loadScenarioFile, resolveScenario, scenarioTransports } from "../sim/scenario/load.ts";
+
+// The gate: every named scenario passes against the reference implementation,
+// on each transport it names, and really exercises what it is about.
+
+const dir = new URL(".", import.meta.url).pathname;
+const files = readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
+
+test("the named scenarios are all here", () => {
+  expect(files.length).toBeGreaterThanOrEqual(10);
+});
+
+describe.each(files)("%s", (file) => {
+  const scenario = loadScenarioFile(join(dir, file));
+
+  test("has a description", () => {
+    expect(scenario.description.length).toBeGreaterThan(20);
+  });
+
+  test.each(scenarioTransports(scenario))("passes on %s", async (transport) => {
+    const result = await runScenario(resolveScenario(scenario, transport), { keepHistory: true });
+    expect(result.violations.map((v) => `${v.checker}/${v.anomaly}: ${v.message}`)).toEqual([]);
+    expect(result.verdict).toBe("pass");
+    expect(unmetExpectations(result)).toEqual([]);
+  });
+});

@@ -1,0 +1,127 @@
+import fc from "fast-check";
+import { CRASH_POINTS } from "../../protocol/ports.ts";
+import type { ScenarioInput, TransportName } from "./schema.ts";
+import { TRANSPORTS } from "./schema.ts";
+
+// Scenarios as fast-check arbitraries: small pieces that compose, and shrink
+// toward fewer ops, fewer faults, fewer clients and smaller batches.
+
+export const PROFILES = ["calm", "flaky", "chaos", "swarm"] as const;
+export type Profile = (typeof PROFILES)[number];
+
+/** Each rate is a whole number of thousandths, so saved scenarios stay readable. */
+const permille = (max: number) => fc.integer({ min: 0, max: Math.round(max * 1000) }).map((n) => n / 1000);
+const perMin = (max: number) => fc.integer({ min: 0, max: Math.round(max * 10) }).map((n) => n / 10);
+
+/** The highest rate of each fault kind: flaky draws up to a fifth of it, chaos and swarm up to all of it. */
+const RATE_MAX = {
+  ws_refuse_connect: 0.3,
+  ws_cut: 0.4,
+  ws_stall: 0.1,
+  http_drop_request: 0.2,
+  http_drop_response: 0.2,
+  http_duplicate: 0.2,
+  http_delay: 0.2,
+  http_reorder: 0.3,
+  crash_point: 0.03,
+} as const;
+const PER_MIN_MAX = { client_crash_per_min: 2, server_crash_per_min: 1, partition_per_min: 1 } as const;
+type RateKind = keyof typeof RATE_MAX | keyof typeof PER_MIN_MAX;
+
+function ratesArbitrary(profile: Profile): fc.Arbitrary<Partial<Record<RateKind, number>>> {
+  if (profile === "calm") return fc.constant({});
+  const scale = profile === "flaky" ? 0.2 : 1;
+  const entries: [RateKind, fc.Arbitrary<number>][] = [
+    ...Object.entries(RATE_MAX).map(([k, max]) => [k as RateKind, permille(max * scale)] as [RateKind, fc.Arbitrary<number>]),
+    ...Object.entries(PER_MIN_MAX).map(([k, max]) => [k as RateKind, perMin(max * scale)] as [RateKind, fc.Arbitrary<number>]),
+  ];
+  const kinds = Object.fromEntries(
+    entries.map(([kind, rate]) => {
+      // Swarm testing: each run also draws which kinds are on; off shrinks first.
+      const arb = profile === "swarm" ? fc.tuple(fc.boolean(), rate).map(([on, r]) => (on ? r : 0)) : rate;
+      return [kind, arb];
+    }),
+  ) as Record<RateKind, fc.Arbitrary<number>>;
+  return fc.record(kinds).map((rates) => Object.fromEntries(Object.entries(rates).filter(([, r]) => r > 0)));
+}
+
+const clientArbitrary = (ops_max: number) => fc.record({
+  ops: fc.integer({ min: 1, max: ops_max }),
+  // Mostly writers with the right secret; now and then a reader or a wrong secret.
+  role: fc.oneof({ weight: 12, arbitrary: fc.constant("writer" as const) }, { weight: 1, arbitrary: fc.constant("reader" as const) }, { weight: 1, arbitrary: fc.constant("wrong-secret" as const) }),
+  shares_first: fc.boolean(),
+});
+
+function timelineArbitrary(clients: number, profile: Profile): fc.Arbitrary<NonNullable<ScenarioInput["timeline"]>> {
+  if (profile === "calm") return fc.constant([]);
+  const node = fc.integer({ min: 1, max: clients }).map((n) => `client-${n}`);
+  const at_ms = fc.integer({ min: 0, max: 120_000 });
+  const action = fc.oneof(
+    fc.record({ action: fc.constant("revoke" as const), at_ms, share: fc.constant(0), rotate_secret: fc.boolean() }),
+    fc.record({ action: fc.constant("lose_reply" as const), node, nth_apply: fc.integer({ min: 1, max: 20 }) }),
+    fc.record({
+      action: fc.constant("crash_at" as const),
+      node: fc.oneof(fc.constant("server"), node),
+      point: fc.constantFrom(...CRASH_POINTS),
+      nth: fc.integer({ min: 1, max: 30 }),
+      restart_after_ms: fc.integer({ min: 0, max: 5000 }),
+    }),
+    fc.record({ action: fc.constant("stall" as const), at_ms, node, duration_ms: fc.integer({ min: 100, max: 20_000 }) }),
+    fc.record({ action: fc.constant("partition" as const), at_ms, node, duration_ms: fc.integer({ min: 100, max: 60_000 }) }),
+  );
+  return fc.array(action, { maxLength: 3 });
+}
+
+export interface GenerateOptions {
+  profile: Profile;
+  /** Fixed by a flag; otherwise drawn. */
+  transport?: TransportName;
+  /** Most ops one client enqueues. */
+  ops_max?: number;
+}
+
+export const OPS_MAX = 300;
+
+/** Whole scenarios (without their seed): the input of `explore` and `run --seed`. */
+export function scenarioArbitrary(options: GenerateOptions): fc.Arbitrary<Omit<ScenarioInput, "seed">> {
+  const { profile } = options;
+  return fc
+    .record({
+      transport: options.transport ? fc.constant(options.transport) : fc.constantFrom(...TRANSPORTS),
+      clients: fc.array(clientArbitrary(options.ops_max ?? OPS_MAX), { minLength: 1, maxLength: 3 }),
+      batch_size: fc.integer({ min: 1, max: 100 }),
+      calls_in_flight: fc.integer({ min: 1, max: 4 }),
+      deadline_ms: fc.integer({ min: 300, max: 5000 }),
+      backoff_base_ms: fc.integer({ min: 5, max: 500 }),
+      backoff_spread: fc.integer({ min: 1, max: 40 }),
+      latency_lo: fc.integer({ min: 0, max: 50 }),
+      latency_spread: fc.integer({ min: 0, max: 150 }),
+      chunk_gap_ms: fc.integer({ min: 5, max: 100 }),
+      mix: fc.record({ text: fc.nat(10), reasoning: fc.nat(5), tool: fc.nat(6), diff: fc.nat(3), model: fc.nat(1) }),
+      rates: ratesArbitrary(profile),
+    })
+    .chain((base) => timelineArbitrary(base.clients.length, profile).map((timeline) => ({ base, timeline })))
+    .map(({ base, timeline }) => ({
+      description: `generated (${profile})`,
+      transport: base.transport,
+      profile,
+      clients: base.clients.map((c, i) => ({
+        ops: c.ops,
+        ...(i > 0 && c.shares_first ? { share: 0 } : {}),
+        // REST has no read-only capability: its secret is a write credential.
+        ...(c.role === "reader" && base.transport !== "rest" ? { scope: "read" as const } : {}),
+        ...(c.role === "wrong-secret" ? { secret: "wrong" as const } : {}),
+      })),
+      client: {
+        batch_size: base.batch_size,
+        calls_in_flight: base.calls_in_flight,
+        deadline_ms: base.deadline_ms,
+        backoff_base_ms: base.backoff_base_ms,
+        backoff_max_ms: base.backoff_base_ms * base.backoff_spread,
+      },
+      network: { latency_ms: [base.latency_lo, base.latency_lo + base.latency_spread] as [number, number] },
+      workload: { chunk_gap_ms: base.chunk_gap_ms, mix: base.mix },
+      faults: base.rates,
+      timeline,
+    }));
+}
