@@ -10,6 +10,8 @@ import type { Outbox } from "./outbox/outbox.ts";
 import type { ClientSettings } from "./settings.ts";
 import type { Connection, Transport } from "./transports/transport.ts";
 
+const never = new Promise<never>(() => {});
+
 /** Errors no retry can fix: the client stops and keeps its outbox. */
 const FATAL: ReadonlySet<ErrorCode> = new Set(["bad_secret", "unknown_share", "read_only", "invalid_op", "invalid_request", "too_large"]);
 
@@ -193,7 +195,8 @@ export class ReplayLoop {
         inflight.add(call);
       }
       if (inflight.size === 0) return;
-      await Promise.race(inflight);
+      // Wake for whichever comes first: a call finishing, or new ops for a free slot.
+      await Promise.race([...inflight, inflight.size < d.settings.calls_in_flight ? this.#wait() : never]);
     }
   }
 
