@@ -1,22 +1,8 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { describe, expect, test } from "vitest";
-
-const exec = promisify(execFile);
-const bin = new URL("./replaysim.js", import.meta.url).pathname;
-
-async function replaysim(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [bin, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { replaysim } from "./spawn-cli.ts";
 
 describe("replaysim run", () => {
   test("--seed 7 --json prints the same trace hash in every process", async () => {

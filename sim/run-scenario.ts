@@ -2,6 +2,7 @@ import { checkAll, type RunRecord, type Violation } from "./checkers/index.ts";
 import { inspectClient, inspectServer } from "./final-state.ts";
 import type { HistoryEvent } from "./history/history.ts";
 import { exclusive } from "./kernel/run-lock.ts";
+import { partsFor } from "./parts.ts";
 import type { Scenario, TransportName } from "./scenario/schema.ts";
 import { World, type Outcome, type WorldParts } from "./world.ts";
 
@@ -38,18 +39,16 @@ export interface RunResult {
 }
 
 export interface RunOptions {
-  /** Components replacing the reference ones (mutants and variants). */
+  /** Components replacing the reference ones; by default the scenario's variant and mutant decide. */
   parts?: WorldParts;
   keepHistory?: boolean;
 }
-
-const REFERENCE: WorldParts = { server: {}, client: {} };
 
 /** Runs one scenario to its end and judges it. Same scenario, same trace hash. */
 export function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<RunResult> {
   return exclusive(async () => {
     const started = performance.now();
-    const world = new World(scenario, options.parts ?? REFERENCE);
+    const world = new World(scenario, options.parts ?? partsFor(scenario));
     const outcome = await world.run();
     const end_t = world.scheduler.now;
     const shares = inspectServer(world.serverNode, world.shares);

@@ -10,8 +10,9 @@ import { UsageError } from "../args.ts";
 import type { Command } from "../command.ts";
 
 /** The exact command line that replays a scenario. */
-export function reproCommand(flags: { seed: number; scenario?: string; transport?: string; profile?: string }): string {
-  const parts = ["replaysim run", `--seed ${flags.seed}`];
+export function reproCommand(flags: { seed?: number; scenario?: string; transport?: string; profile?: string }): string {
+  const parts = ["replaysim run"];
+  if (flags.seed !== undefined) parts.push(`--seed ${flags.seed}`);
   if (flags.scenario) parts.push(`--scenario ${flags.scenario}`);
   if (flags.transport) parts.push(`--transport ${flags.transport}`);
   if (flags.profile && !flags.scenario) parts.push(`--profile ${flags.profile}`);
@@ -54,7 +55,7 @@ export const runCommand: Command = {
       const lines = (result.history ?? []).map((e) => canonicalJson([e.t, e.node, e.type, e.data]));
       writeFileSync(flags.history as string, `${lines.join("\n")}\n`);
     }
-    const repro = reproCommand({ seed: scenario.seed, ...(file ? { scenario: file } : {}), ...(transport ? { transport } : {}), profile: flags.profile as string });
+    const repro = reproCommand({ ...(seed !== undefined ? { seed } : {}), ...(file ? { scenario: file } : {}), ...(transport ? { transport } : {}), profile: flags.profile as string });
     if (flags.json) io.out(JSON.stringify(runJson(result)));
     else for (const line of consoleSummary(result, repro)) io.out(line);
     return result.verdict === "pass" ? 0 : 1;

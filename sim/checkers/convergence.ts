@@ -35,16 +35,18 @@ export function firstDifference(expected: SessionView, actual: SessionView): { p
 /**
  * The server's final materialized session equals a reference model that
  * applies every committed op exactly once, in seq order. Ops still waiting in
- * an outbox at the end are left out: liveness judges those.
+ * an outbox at the end, and never applied, are left out: liveness judges those.
  */
 export const convergence: Checker = (record) => {
   const pending = new Set<string>();
   for (const client of record.clients) for (const op of client.pending) pending.add(opKey(client.producer, op.seq));
   const violations = [];
   for (const share of record.shares) {
+    // An op can be both applied and still pending: its reply was lost and the client stopped before redeeming again.
+    const applied = new Set(share.log.map((row) => opKey(row.producer_id, row.seq)));
     const reference = new ReferenceSession();
     const ops = record.committed
-      .filter((op) => op.share_index === share.index && !pending.has(opKey(op.producer, op.seq)))
+      .filter((op) => op.share_index === share.index && (applied.has(opKey(op.producer, op.seq)) || !pending.has(opKey(op.producer, op.seq))))
       .sort((a, b) => (a.node === b.node ? a.seq - b.seq : a.node < b.node ? -1 : 1));
     for (const op of ops) reference.apply(op.body);
     const diff = firstDifference(reference.view(), share.view);

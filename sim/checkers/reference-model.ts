@@ -30,7 +30,8 @@ export class ReferenceSession {
           message_id: body.message_id,
           type: body.type,
           text: body.text ?? prev?.text ?? "",
-          state: body.state ?? prev?.state ?? null,
+          // Absent keeps the old state; an explicit null replaces it, as the server does.
+          state: body.state === undefined ? (prev?.state ?? null) : body.state,
         });
         return;
       }
@@ -49,10 +50,12 @@ export class ReferenceSession {
     }
   }
 
+  /** A snapshot; ids sorted by their UTF-8 bytes, as SQLite's BINARY collation sorts them. */
   view(): SessionView {
-    const sorted = <T>(map: Map<string, T>) => [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
+    const sorted = <T extends object>(map: Map<string, T>) =>
+      [...map.entries()].sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b))).map(([, v]) => structuredClone(v));
     return {
-      session: this.#session,
+      session: this.#session && { ...this.#session },
       messages: sorted(this.#messages),
       parts: sorted(this.#parts),
       diffs: sorted(this.#diffs),

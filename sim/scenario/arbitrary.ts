@@ -52,17 +52,27 @@ const clientArbitrary = (ops_max: number) => fc.record({
   shares_first: fc.boolean(),
 });
 
-function timelineArbitrary(clients: number, profile: Profile): fc.Arbitrary<NonNullable<ScenarioInput["timeline"]>> {
+type Timeline = NonNullable<ScenarioInput["timeline"]>;
+
+/** Actions name clients 1..3; those naming a client the scenario lacks are dropped later. */
+function timelineArbitrary(profile: Profile): fc.Arbitrary<Timeline> {
   if (profile === "calm") return fc.constant([]);
-  const node = fc.integer({ min: 1, max: clients }).map((n) => `client-${n}`);
+  const node = fc.integer({ min: 1, max: 3 }).map((n) => `client-${n}`);
   const at_ms = fc.integer({ min: 0, max: 120_000 });
   const action = fc.oneof(
     fc.record({ action: fc.constant("revoke" as const), at_ms, share: fc.constant(0), rotate_secret: fc.boolean() }),
     fc.record({ action: fc.constant("lose_reply" as const), node, nth_apply: fc.integer({ min: 1, max: 20 }) }),
     fc.record({
       action: fc.constant("crash_at" as const),
-      node: fc.oneof(fc.constant("server"), node),
-      point: fc.constantFrom(...CRASH_POINTS),
+      node,
+      point: fc.constantFrom(...CRASH_POINTS.filter((p) => p.startsWith("client."))),
+      nth: fc.integer({ min: 1, max: 30 }),
+      restart_after_ms: fc.integer({ min: 0, max: 5000 }),
+    }),
+    fc.record({
+      action: fc.constant("crash_at" as const),
+      node: fc.constant("server"),
+      point: fc.constantFrom(...CRASH_POINTS.filter((p) => p.startsWith("server."))),
       nth: fc.integer({ min: 1, max: 30 }),
       restart_after_ms: fc.integer({ min: 0, max: 5000 }),
     }),
@@ -78,6 +88,9 @@ export interface GenerateOptions {
   transport?: TransportName;
   /** Most ops one client enqueues. */
   ops_max?: number;
+  /** Run a mutant or variant instead of the reference. */
+  mutant?: string | null;
+  variant?: string;
 }
 
 export const OPS_MAX = 300;
@@ -99,9 +112,9 @@ export function scenarioArbitrary(options: GenerateOptions): fc.Arbitrary<Omit<S
       chunk_gap_ms: fc.integer({ min: 5, max: 100 }),
       mix: fc.record({ text: fc.nat(10), reasoning: fc.nat(5), tool: fc.nat(6), diff: fc.nat(3), model: fc.nat(1) }),
       rates: ratesArbitrary(profile),
+      timeline: timelineArbitrary(profile),
     })
-    .chain((base) => timelineArbitrary(base.clients.length, profile).map((timeline) => ({ base, timeline })))
-    .map(({ base, timeline }) => ({
+    .map((base) => ({
       description: `generated (${profile})`,
       transport: base.transport,
       profile,
@@ -122,6 +135,6 @@ export function scenarioArbitrary(options: GenerateOptions): fc.Arbitrary<Omit<S
       network: { latency_ms: [base.latency_lo, base.latency_lo + base.latency_spread] as [number, number] },
       workload: { chunk_gap_ms: base.chunk_gap_ms, mix: base.mix },
       faults: base.rates,
-      timeline,
+      timeline: base.timeline.filter((a) => !("node" in a) || a.node === "server" || Number(a.node.slice("client-".length)) <= base.clients.length),
     }));
 }

@@ -9,6 +9,9 @@ export function unmetExpectations(result: RunResult): string[] {
   const expect = result.scenario.expect;
   if (!expect) return [];
   const missing: string[] = [];
+  if (expect.fails_with !== undefined && !result.violations.some((v) => v.checker === expect.fails_with)) {
+    missing.push(`expected a ${expect.fails_with} violation, got ${result.violations.map((v) => v.checker).join(", ") || "a pass"}`);
+  }
   for (const [kind, min] of Object.entries(expect.faults ?? {})) {
     const n = result.stats.faults_by_kind[kind] ?? 0;
     if (n < min) missing.push(`fault ${kind}: ${n} injected, at least ${min} expected`);

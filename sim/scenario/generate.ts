@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { scenarioArbitrary, type GenerateOptions } from "./arbitrary.ts";
 import { parseScenario, resolveScenario } from "./load.ts";
-import type { Scenario } from "./schema.ts";
+import type { Scenario, ScenarioInput } from "./schema.ts";
 
 /**
  * The scenario that seed S stands for: fast-check draws it from S, and the
@@ -10,5 +10,15 @@ import type { Scenario } from "./schema.ts";
  */
 export function generateScenario(seed: number, options: GenerateOptions): Scenario {
   const [drawn] = fc.sample(scenarioArbitrary(options), { seed, numRuns: 1 });
-  return resolveScenario(parseScenario({ ...drawn, seed }, `generated scenario for seed ${seed}`));
+  return completeScenario(drawn!, seed, options);
+}
+
+/** A drawn scenario, made whole: its seed, and the mutant or variant it runs against. */
+export function completeScenario(drawn: Omit<ScenarioInput, "seed">, seed: number, options: GenerateOptions): Scenario {
+  return resolveScenario(
+    parseScenario(
+      { ...drawn, seed, ...(options.mutant ? { mutant: options.mutant } : {}), ...(options.variant ? { variant: options.variant } : {}) },
+      `generated scenario for seed ${seed}`,
+    ),
+  );
 }

@@ -123,6 +123,8 @@ export const scenarioSchema = z
         events: z.array(z.string()).optional(),
         /** Clients that must end stopped with this code, still holding their ops. */
         stopped: z.record(clientNode, z.string()).optional(),
+        /** The run must fail with this checker (a mutant's regression file); without it, it must pass. */
+        fails_with: z.enum(["exactly-once", "cursor-monotonic", "order", "ack-integrity", "capability", "convergence", "liveness"]).optional(),
         /** How many producers must have written to a share, by share index. */
         producers: z.record(z.string().regex(/^\d$/), z.int().min(0)).optional(),
       })

@@ -1,0 +1,82 @@
+import { availableParallelism } from "node:os";
+import { exploreConsole, exploreJson } from "../../reports/explore-summary.ts";
+import { writeExploreOutputs } from "../../reports/explore-files.ts";
+import { findMutant, MUTANTS } from "../../mutants/catalog.ts";
+import { explore, type Shard } from "../../sim/explore/explore.ts";
+import { PROFILES, type Profile } from "../../sim/scenario/arbitrary.ts";
+import { TRANSPORTS, type TransportName } from "../../sim/scenario/schema.ts";
+import { UsageError } from "../args.ts";
+import type { Command } from "../command.ts";
+import { bar, progressLine } from "../progress.ts";
+
+export function parseShard(text: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  const k = m ? Number(m[1]) : NaN;
+  const n = m ? Number(m[2]) : NaN;
+  if (!m || n < 1 || k < 1 || k > n) throw new UsageError(`--shard expects k/n with 1 <= k <= n, e.g. 1/4; got '${text}'`);
+  return { k, n };
+}
+
+export const exploreCommand: Command = {
+  spec: {
+    name: "explore",
+    summary: "run many generated seeds, shrink each failure to a minimal scenario, and say how to replay it",
+    flags: [
+      { name: "seeds", kind: "int", value: "N", description: "how many seeds to run", min: 1, max: 100_000_000 },
+      { name: "time", kind: "duration", value: "DURATION", description: "run seeds until this much time passed, e.g. 60s (instead of --seeds)" },
+      { name: "from", kind: "int", value: "S", description: "first seed", min: 0, default: 1 },
+      { name: "transport", kind: "string", choices: [...TRANSPORTS, "all"], description: "fix the transport, or run every seed on all three (default: drawn per seed)" },
+      { name: "profile", kind: "string", choices: PROFILES, description: "fault profile", default: "swarm" },
+      { name: "workers", kind: "int", value: "K", description: "worker threads (default: the core count)", min: 1, max: 64 },
+      { name: "shard", kind: "string", value: "k/n", description: "run only the k-th of n disjoint slices of the seed range" },
+      { name: "mutant", kind: "string", value: "NAME", description: "explore a deliberately broken build instead of the reference" },
+      { name: "ops-max", kind: "int", value: "N", description: "most ops one generated client enqueues", min: 1, max: 100_000, default: 300 },
+      { name: "json", kind: "bool", description: "print one JSON object, no progress" },
+      { name: "out", kind: "string", value: "DIR", description: "where failure scenarios and reports go", default: "reports/out" },
+    ],
+    notes: [
+      "Writes under --out: failures/seed-S-T-checker.json (shrunk, replayable), summary.json, junit.xml, report.html.",
+      "Exit codes: 0 no seed failed, 1 a seed failed, 2 bad input.",
+      "Example: replaysim explore --seeds 300 --transport all --json",
+    ],
+  },
+  async run(flags, io) {
+    if (flags.seeds !== undefined && flags.time !== undefined) throw new UsageError("give --seeds or --time, not both");
+    const shard = flags.shard === undefined ? undefined : parseShard(flags.shard as string);
+    const mutant = flags.mutant as string | undefined;
+    if (mutant !== undefined && !findMutant(mutant)) throw new UsageError(`--mutant: unknown mutant '${mutant}'; known: ${MUTANTS.map((m) => m.name).join(", ")}`);
+    const seeds = flags.seeds === undefined && flags.time === undefined ? 100 : (flags.seeds as number | undefined);
+    const workers = (flags.workers as number | undefined) ?? availableParallelism();
+    const transport = flags.transport as TransportName | "all" | undefined;
+    const profile = flags.profile as Profile;
+    const json = flags.json === true;
+    const progress = progressLine(io, !json);
+    const result = await explore({
+      from: flags.from as number,
+      ...(seeds !== undefined ? { seeds } : {}),
+      ...(flags.time !== undefined ? { time_ms: flags.time as number } : {}),
+      ...(transport ? { transport } : {}),
+      profile,
+      workers,
+      ...(shard ? { shard } : {}),
+      ...(mutant ? { mutant } : {}),
+      ops_max: flags["ops-max"] as number,
+      onProgress: (p) =>
+        progress.update(
+          p.phase === "shrinking"
+            ? `shrinking ${p.failures} failing seed${p.failures === 1 ? "" : "s"}…`
+            : `${bar(p.done, p.total)}${p.done}${p.total === null ? "" : `/${p.total}`} seeds · ${p.failures} failing · ${p.seeds_per_s.toFixed(1)} seeds/s`,
+        ),
+    });
+    progress.done();
+    const label = `explore ${profile}${transport ? ` ${transport}` : ""}${mutant ? ` mutant ${mutant}` : ""}${shard ? ` shard ${shard.k}/${shard.n}` : ""}`;
+    const extra = { from: flags.from, transport: transport ?? "drawn", profile, workers, shard: shard ? `${shard.k}/${shard.n}` : null, mutant: mutant ?? null };
+    const files = writeExploreOutputs(flags.out as string, result, { title: `replaysim ${label}`, extra });
+    if (json) io.out(JSON.stringify(exploreJson(result, files, extra)));
+    else {
+      for (const line of exploreConsole(result, files, label)) io.out(line);
+      io.out(`reports: ${flags.out as string}/report.html, junit.xml, summary.json`);
+    }
+    return files.length === 0 ? 0 : 1;
+  },
+};

@@ -1,0 +1,20 @@
+import type { ClientParts } from "../client-under-test/share-client.ts";
+import type { ServerParts } from "../server-under-test/share-server.ts";
+
+/** The components a mutant or variant puts in place of the reference ones. */
+export interface Parts {
+  server: Partial<ServerParts>;
+  client: Partial<ClientParts>;
+}
+
+/** One deliberate bug: a small module that replaces or wraps one component at a seam. */
+export interface Mutant {
+  name: string;
+  /** One line: what is wrong. */
+  bug: string;
+  /** The checkers expected to catch it. */
+  caught_by: readonly string[];
+  parts: Parts;
+  /** Scenario options the mutant needs, if any (e.g. a small dedupe window). */
+  options?: (scenarioOptions: Readonly<Record<string, number | string | boolean>>) => Parts;
+}

@@ -1,0 +1,59 @@
+import type { ExploreFailure, ExploreResult } from "../sim/explore/explore.ts";
+
+// What an exploration produced, for people (console) and machines (JSON).
+
+export interface FailureFile {
+  failure: ExploreFailure;
+  /** Where its scenario was written, as given to the repro command. */
+  path: string;
+  repro: string;
+}
+
+export function exploreJson(result: ExploreResult, files: readonly FailureFile[], extra: Record<string, unknown>): Record<string, unknown> {
+  return {
+    seeds_run: result.seeds_run,
+    runs: result.runs,
+    ...extra,
+    failures: files.map(({ failure: f, path, repro }) => ({
+      seed: f.seed,
+      transport: f.transport,
+      checker: f.checker,
+      anomaly: f.violation.anomaly,
+      message: f.violation.message,
+      witness: f.violation.witness,
+      shrunk: f.shrunk ? { runs: f.shrunk.runs, size_before: f.shrunk.size_before, size_after: f.shrunk.size_after, message: f.shrunk.violation.message } : null,
+      scenario_file: path,
+      repro,
+    })),
+    verdicts: result.verdicts,
+    faults: result.faults,
+    wall_ms: result.wall_ms,
+    seeds_per_s: result.seeds_per_s,
+  };
+}
+
+export function exploreConsole(result: ExploreResult, files: readonly FailureFile[], label: string): string[] {
+  const lines: string[] = [];
+  const failures = files.length;
+  lines.push(
+    `${failures === 0 ? "PASS" : "FAIL"} ${label}: ${result.seeds_run} seeds (${result.runs} runs) in ${(result.wall_ms / 1000).toFixed(1)} s, ${result.seeds_per_s} seeds/s; ${failures} failing`,
+  );
+  const verdicts = Object.entries(result.verdicts);
+  lines.push(`checkers: ${verdicts.length === 0 ? "no violations" : verdicts.map(([c, n]) => `${c} ${n}`).join(", ")}`);
+  const faults = Object.entries(result.faults);
+  lines.push(`faults injected: ${faults.length === 0 ? "none" : faults.map(([k, n]) => `${k} ${n}`).join(", ")}`);
+  for (const { failure: f, path, repro } of files) {
+    lines.push("");
+    lines.push(`✗ seed ${f.seed} ${f.transport}: ${f.checker}/${f.violation.anomaly}${f.violation.t_ms === null ? "" : ` at ${f.violation.t_ms} ms`}`);
+    lines.push(`  ${f.violation.message}`);
+    if (f.shrunk) {
+      const a = f.shrunk.size_before;
+      const b = f.shrunk.size_after;
+      lines.push(`  shrunk in ${f.shrunk.runs} runs: ${a.clients}→${b.clients} clients, ${a.ops}→${b.ops} ops, batch ${a.batch_size}→${b.batch_size}, fault rates ${a.fault_rates}→${b.fault_rates}, timeline ${a.timeline}→${b.timeline}`);
+      lines.push(`  minimal: ${f.shrunk.violation.message}`);
+    }
+    lines.push(`  scenario: ${path}`);
+    lines.push(`  replay:   ${repro}`);
+  }
+  return lines;
+}

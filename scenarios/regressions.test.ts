@@ -1,0 +1,32 @@
+import { readdirSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { expect, test } from "vitest";
+import { runScenario } from "../sim/run-scenario.ts";
+import { gateProblems } from "../sim/scenario/gate.ts";
+import { loadScenarioFile, resolveScenario, scenarioTransports } from "../sim/scenario/load.ts";
+
+// Every scenario committed under scenarios/regressions/ is replayed: a
+// reference regression must pass, a mutant's must still fail its checker.
+
+const root = new URL("./regressions", import.meta.url).pathname;
+
+function scenarioFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) return scenarioFiles(path);
+      return name.endsWith(".json") ? [path] : [];
+    });
+}
+
+const cases = scenarioFiles(root).flatMap((path) => scenarioTransports(loadScenarioFile(path)).map((t) => [relative(root, path), t, path] as const));
+
+test("regression files are found", () => {
+  expect(cases.length).toBeGreaterThan(0);
+});
+
+test.each(cases)("%s on %s", async (_name, transport, path) => {
+  const result = await runScenario(resolveScenario(loadScenarioFile(path), transport), { keepHistory: true });
+  expect(gateProblems(result)).toEqual([]);
+});

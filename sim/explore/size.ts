@@ -1,0 +1,32 @@
+import type { Scenario } from "../scenario/schema.ts";
+
+/** The axes a shrunk scenario must not grow on. */
+export interface ScenarioSize {
+  clients: number;
+  ops: number;
+  batch_size: number;
+  calls_in_flight: number;
+  /** Sum of every probability and per-minute rate: how faulty the network and processes are. */
+  fault_rates: number;
+  timeline: number;
+}
+
+export function scenarioSize(s: Scenario): ScenarioSize {
+  const f = s.faults;
+  const rates =
+    f.ws_refuse_connect + f.ws_cut + f.ws_stall + f.http_drop_request + f.http_drop_response + f.http_duplicate + f.http_delay + f.http_reorder + f.crash_point +
+    f.client_crash_per_min + f.server_crash_per_min + f.partition_per_min;
+  return {
+    clients: s.clients.length,
+    ops: s.clients.reduce((sum, c) => sum + c.ops, 0),
+    batch_size: s.client.batch_size,
+    calls_in_flight: s.client.calls_in_flight,
+    fault_rates: Math.round(rates * 1000) / 1000,
+    timeline: s.timeline.length,
+  };
+}
+
+/** True when `a` is no larger than `b` on every axis. */
+export function noLarger(a: ScenarioSize, b: ScenarioSize): boolean {
+  return (Object.keys(a) as (keyof ScenarioSize)[]).every((k) => a[k] <= b[k]);
+}
