@@ -10,8 +10,6 @@ import type { Outbox } from "./outbox/outbox.ts";
 import type { ClientSettings } from "./settings.ts";
 import type { Connection, Transport } from "./transports/transport.ts";
 
-const never = new Promise<never>(() => {});
-
 /** Errors no retry can fix: the client stops and keeps its outbox. */
 const FATAL: ReadonlySet<ErrorCode> = new Set(["bad_secret", "unknown_share", "read_only", "invalid_op", "invalid_request", "too_large"]);
 
@@ -186,7 +184,7 @@ export class ReplayLoop {
       while (inflight.size < d.settings.calls_in_flight) {
         const batch = d.planBatch(d.outbox.pending(next.seq, d.settings.batch_size), d.limits);
         if (batch.length === 0) break;
-        next.seq = batch[batch.length - 1]!.seq + 1;
+        next.seq = Math.max(next.seq, ...batch.map((op) => op.seq + 1));
         const call: Promise<unknown> = this.#send(connection, batch).then((ack) => {
           // A gap means an earlier call has not landed yet (or was lost): resend from the server's last_seq.
           if (ack.rejected > 0) next.seq = Math.min(next.seq, ack.last_seq + 1);
@@ -196,7 +194,8 @@ export class ReplayLoop {
       }
       if (inflight.size === 0) return;
       // Wake for whichever comes first: a call finishing, or new ops for a free slot.
-      await Promise.race([...inflight, inflight.size < d.settings.calls_in_flight ? this.#wait() : never]);
+      // (Never race against a shared promise that never settles: each race would leave a reaction on it for good.)
+      await Promise.race(inflight.size < d.settings.calls_in_flight ? [...inflight, this.#wait()] : inflight);
     }
   }
 

@@ -20,20 +20,23 @@ export interface ClientDeps {
   probe?: Probe;
   settings?: Partial<ClientSettings>;
   limits?: Limits;
+  /** The server's base URL, for clients that build their own requests (the seed designs). */
+  server_url?: string;
 }
 
 /** The components a client is built from; mutants replace one at a time. */
 export interface ClientParts {
   makeOutbox: (db: Database.Database, ids: Ids, crash: CrashPoints) => Outbox;
   makeDeadline: (clock: Clock) => Deadline;
-  planBatch: BatchPlanner;
+  /** One planner per client instance, so a planner may keep state. */
+  makePlanner: () => BatchPlanner;
   wrapConnection: (connection: Connection, outbox: Outbox) => Connection;
 }
 
 export const referenceClientParts: ClientParts = {
   makeOutbox: (db, ids, crash) => new Outbox(db, ids, crash),
   makeDeadline: clockDeadline,
-  planBatch,
+  makePlanner: () => planBatch,
   wrapConnection: (connection) => connection,
 };
 
@@ -47,8 +50,20 @@ export interface ClientStatus {
   error: { code: string; message: string } | null;
 }
 
+/** What an agent process does with a sync client; variants implement it their own way. */
+export interface SyncClient {
+  readonly producerID: string;
+  bindShare(shareID: string, secret: string): void;
+  /** Once this returns, the client has taken the op (durably, for the reference). */
+  enqueue(body: OpBody): Op;
+  start(): void;
+  stop(): void;
+  drained(): Promise<void>;
+  status(): ClientStatus;
+}
+
 /** The durable client: enqueue commits to the outbox, the replay loop delivers. */
-export class ShareClient {
+export class ShareClient implements SyncClient {
   readonly outbox: Outbox;
   readonly settings: ClientSettings;
   readonly #loop: ReplayLoop;
@@ -77,7 +92,7 @@ export class ShareClient {
       settings: this.settings,
       limits: this.#limits,
       deadline: p.makeDeadline(deps.clock),
-      planBatch: p.planBatch,
+      planBatch: p.makePlanner(),
       wrapConnection: (connection) => p.wrapConnection(connection, outbox),
     });
   }

@@ -1,8 +1,40 @@
+import { ackBeforeCommit } from "./ack-before-commit.ts";
+import { ackClaimsBatch } from "./ack-claims-batch.ts";
+import { clientCursorRegress } from "./client-cursor-regress.ts";
+import { clientForgetsInflight } from "./client-forgets-inflight.ts";
+import { clientNoDeadline } from "./client-no-deadline.ts";
+import { clientResendReordered } from "./client-resend-reordered.ts";
+import { clientTrimsOnSend } from "./client-trims-on-send.ts";
+import { cursorInMemory } from "./cursor-in-memory.ts";
+import { cursorPerConnection } from "./cursor-per-connection.ts";
+import { dedupePerBatch } from "./dedupe-per-batch.ts";
+import { gapAccepted } from "./gap-accepted.ts";
 import type { Mutant, Parts } from "./mutant.ts";
 import { noDedupe } from "./no-dedupe.ts";
+import { nonAtomicApply } from "./non-atomic-apply.ts";
+import { readOnlyWrites } from "./read-only-writes.ts";
+import { redeemWrongProducer } from "./redeem-wrong-producer.ts";
+import { staleEpochAccepted } from "./stale-epoch-accepted.ts";
 
 /** Every deliberate bug the bench must catch, by name. */
-export const MUTANTS: readonly Mutant[] = [noDedupe];
+export const MUTANTS: readonly Mutant[] = [
+  noDedupe,
+  dedupePerBatch,
+  ackBeforeCommit,
+  nonAtomicApply,
+  cursorInMemory,
+  cursorPerConnection,
+  gapAccepted,
+  staleEpochAccepted,
+  readOnlyWrites,
+  clientTrimsOnSend,
+  clientForgetsInflight,
+  clientNoDeadline,
+  clientResendReordered,
+  clientCursorRegress,
+  redeemWrongProducer,
+  ackClaimsBatch,
+];
 
 export function findMutant(name: string): Mutant | undefined {
   return MUTANTS.find((m) => m.name === name);

@@ -1,10 +1,12 @@
-import type { ClientParts } from "../client-under-test/share-client.ts";
+import type { ClientDeps, ClientParts, SyncClient } from "../client-under-test/share-client.ts";
 import type { ServerParts } from "../server-under-test/share-server.ts";
 
 /** The components a mutant or variant puts in place of the reference ones. */
 export interface Parts {
   server: Partial<ServerParts>;
   client: Partial<ClientParts>;
+  /** A seed design's own client, replacing the reference one entirely. */
+  clientFactory?: (deps: ClientDeps, parts: Partial<ClientParts>) => SyncClient;
 }
 
 /** One deliberate bug: a small module that replaces or wraps one component at a seam. */

@@ -47,7 +47,8 @@ export function parseNonNegativeInt(value: unknown, field: string): number {
 }
 
 /**
- * Validates a batch of ops against the limits and returns it sorted by seq.
+ * Validates a batch of ops against the limits. Their order is kept: the server
+ * takes ops in the order sent, and a gap rejects itself and all after it.
  * Size checks run before the schema so an oversized call costs little.
  */
 export function parseOps(value: unknown, limits: Limits): Op[] {
@@ -67,8 +68,7 @@ export function parseOps(value: unknown, limits: Limits): Op[] {
   if (callBytes > limits.call_bytes_max) {
     throw protocolError("too_large", `ops: ${callBytes} bytes in one call, limit ${limits.call_bytes_max}`, "ops");
   }
-  const ops = value.map((op, i) => parseWith(opSchema, op, `ops[${i}]`, "invalid_op"));
-  return ops.sort((a, b) => a.seq - b.seq);
+  return value.map((op, i) => parseWith(opSchema, op, `ops[${i}]`, "invalid_op"));
 }
 
 /** Body of `POST /api/share/:id/ops`. */

@@ -27,6 +27,12 @@ test("regression files are found", () => {
 });
 
 test.each(cases)("%s on %s", async (_name, transport, path) => {
-  const result = await runScenario(resolveScenario(loadScenarioFile(path), transport), { keepHistory: true });
+  const scenario = resolveScenario(loadScenarioFile(path), transport);
+  const result = await runScenario(scenario, { keepHistory: true });
   expect(gateProblems(result)).toEqual([]);
+  if (scenario.mutant !== null || scenario.variant !== "reference") {
+    // Not luck, and not the scenario: the same run against the reference passes.
+    const reference = await runScenario({ ...scenario, mutant: null, variant: "reference", options: {}, expect: undefined });
+    expect(reference.violations.map((v) => `${v.checker}: ${v.message}`)).toEqual([]);
+  }
 });

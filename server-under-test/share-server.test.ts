@@ -180,10 +180,14 @@ describe("appendOps over capnweb", () => {
     expect(textOf(h, share.id)).toBe("abcd");
   });
 
-  it("takes a batch in seq order whatever order it was sent in", async () => {
+  it("takes ops in the order sent: an op out of seq order is a gap, and it and everything after it are rejected", async () => {
     const { writer } = await redeemWriter(h, share.id, share.secret);
+    const before = h.snapshot(share.id);
     const ack = await append(writer, "prd-a", [appendText(3, "c"), textPart(1), appendText(2, "b")]);
-    expect(ack).toEqual({ cursor: 3, last_seq: 3, applied: 3, duplicates: 0, rejected: 0 });
+    expect(ack).toEqual({ cursor: 0, last_seq: 0, applied: 0, duplicates: 0, rejected: 3 });
+    expect(h.snapshot(share.id)).toEqual(before);
+    // Sent in order, the same ops apply.
+    expect(await append(writer, "prd-a", [textPart(1), appendText(2, "b"), appendText(3, "c")])).toEqual({ cursor: 3, last_seq: 3, applied: 3, duplicates: 0, rejected: 0 });
     expect(textOf(h, share.id)).toBe("bc");
   });
 

@@ -1,4 +1,6 @@
 import { findMutant, MUTANTS } from "../mutants/catalog.ts";
+import type { Mutant } from "../mutants/mutant.ts";
+import { findVariant, VARIANTS } from "../mutants/variants.ts";
 import type { Scenario } from "./scenario/schema.ts";
 import type { WorldParts } from "./world.ts";
 
@@ -9,11 +11,24 @@ export class UnknownPartsError extends Error {
 /** The reference implementation: nothing replaced. */
 export const REFERENCE_PARTS: WorldParts = { server: {}, client: {} };
 
+function partsOf(component: Mutant, options: Scenario["options"]): WorldParts {
+  try {
+    return component.options ? component.options(options) : component.parts;
+  } catch (error) {
+    throw new UnknownPartsError((error as Error).message);
+  }
+}
+
 /** What a scenario's `variant` and `mutant` fields put in place of the reference components. */
 export function partsFor(scenario: Pick<Scenario, "variant" | "mutant" | "options">): WorldParts {
-  if (scenario.variant !== "reference") throw new UnknownPartsError(`unknown variant '${scenario.variant}'`);
+  if (scenario.variant !== "reference") {
+    const variant = findVariant(scenario.variant);
+    if (!variant) throw new UnknownPartsError(`unknown variant '${scenario.variant}'; known: reference, ${VARIANTS.map((v) => v.name).join(", ")}`);
+    if (scenario.mutant !== null) throw new UnknownPartsError("a scenario runs a variant or a mutant, not both");
+    return partsOf(variant, scenario.options);
+  }
   if (scenario.mutant === null) return REFERENCE_PARTS;
   const mutant = findMutant(scenario.mutant);
   if (!mutant) throw new UnknownPartsError(`unknown mutant '${scenario.mutant}'; known: ${MUTANTS.map((m) => m.name).join(", ")}`);
-  return mutant.options ? mutant.options(scenario.options) : mutant.parts;
+  return partsOf(mutant, scenario.options);
 }

@@ -49,46 +49,55 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Promi
   return exclusive(async () => {
     const started = performance.now();
     const world = new World(scenario, options.parts ?? partsFor(scenario));
-    const outcome = await world.run();
-    const end_t = world.scheduler.now;
-    const shares = inspectServer(world.serverNode, world.shares);
-    const record: RunRecord = {
-      outcome,
-      end_t,
-      healed_at: world.healedAt,
-      history: world.history.events,
-      committed: world.committed,
-      shares,
-      clients: world.clients.map((node, i) => inspectClient(node, scenario.clients[i]!.scope, scenario.clients[i]!.secret)),
-      rotated: world.shares.filter((s) => s && s.secret_rotated_at !== null).map((s) => ({ share_index: s.index, t: s.secret_rotated_at! })),
-    };
-    const violations = checkAll(record);
-    for (const v of violations) world.history.record(end_t, "checker", "violation", { checker: v.checker, anomaly: v.anomaly, message: v.message });
-    const verdict = violations.length === 0 ? "pass" : "fail";
-    world.history.record(end_t, "checker", "verdict", { verdict, outcome });
-    const result: RunResult = {
-      seed: scenario.seed,
-      transport: scenario.transport,
-      verdict,
-      trace_hash: world.history.traceHash(),
-      violations,
-      stats: {
-        ops: world.committed.length,
-        applied: shares.reduce((sum, s) => sum + s.log.length, 0),
-        faults: world.faults.total,
-        faults_by_kind: Object.fromEntries([...world.faults.counts.entries()].sort(([a], [b]) => (a < b ? -1 : 1))),
-        sim_time_ms: end_t,
-        wall_ms: Math.round((performance.now() - started) * 100) / 100,
-        events: world.events,
-        outcome,
-      },
-      scenario,
-      final: {
-        clients: record.clients.map((c) => ({ node: c.node, producer: c.producer, pending: c.pending.length, acked_seq: c.acked_seq, stopped: c.stopped })),
-        shares: shares.map((sh) => ({ index: sh.index, id: sh.id, cursor: sh.cursor, epoch: sh.epoch, producers: sh.producers.length })),
-      },
-    };
-    if (options.keepHistory) result.history = world.history.events;
-    return result;
+    try {
+      return await judge(world, scenario, options, started);
+    } finally {
+      world.dispose();
+    }
   });
+}
+
+/** Runs the world to its end, reads what survived, and lets the checkers judge it. */
+async function judge(world: World, scenario: Scenario, options: RunOptions, started: number): Promise<RunResult> {
+  const outcome = await world.run();
+  const end_t = world.scheduler.now;
+  const shares = inspectServer(world.serverNode, world.shares);
+  const record: RunRecord = {
+    outcome,
+    end_t,
+    healed_at: world.healedAt,
+    history: world.history.events,
+    committed: world.committed,
+    shares,
+    clients: world.clients.map((node, i) => inspectClient(node, scenario.clients[i]!.scope, scenario.clients[i]!.secret)),
+    rotated: world.shares.filter((s) => s && s.secret_rotated_at !== null).map((s) => ({ share_index: s.index, t: s.secret_rotated_at! })),
+  };
+  const violations = checkAll(record);
+  for (const v of violations) world.history.record(end_t, "checker", "violation", { checker: v.checker, anomaly: v.anomaly, message: v.message });
+  const verdict = violations.length === 0 ? "pass" : "fail";
+  world.history.record(end_t, "checker", "verdict", { verdict, outcome });
+  const result: RunResult = {
+    seed: scenario.seed,
+    transport: scenario.transport,
+    verdict,
+    trace_hash: world.history.traceHash(),
+    violations,
+    stats: {
+      ops: world.committed.length,
+      applied: shares.reduce((sum, s) => sum + s.log.length, 0),
+      faults: world.faults.total,
+      faults_by_kind: Object.fromEntries([...world.faults.counts.entries()].sort(([a], [b]) => (a < b ? -1 : 1))),
+      sim_time_ms: end_t,
+      wall_ms: Math.round((performance.now() - started) * 100) / 100,
+      events: world.events,
+      outcome,
+    },
+    scenario,
+    final: {
+      clients: record.clients.map((c) => ({ node: c.node, producer: c.producer, pending: c.pending.length, acked_seq: c.acked_seq, stopped: c.stopped })),
+      shares: shares.map((sh) => ({ index: sh.index, id: sh.id, cursor: sh.cursor, epoch: sh.epoch, producers: sh.producers.length })),
+    },
+  };
+  if (options.keepHistory) result.history = world.history.events;
+  return result;
 }

@@ -19,7 +19,7 @@ import { HttpNetwork } from "./network/http-network.ts";
 import { attachHttpHandler, SIM_ORIGIN } from "./network/msw-gateway.ts";
 import { Reachability } from "./network/reachability.ts";
 import { WsNetwork } from "./network/ws-network.ts";
-import { ClientNode } from "./nodes/client-node.ts";
+import { ClientNode, type ClientFactory } from "./nodes/client-node.ts";
 import type { NodeHost } from "./nodes/node-host.ts";
 import { ServerNode } from "./nodes/server-node.ts";
 import type { Scenario } from "./scenario/schema.ts";
@@ -29,9 +29,11 @@ import { WorkloadDriver } from "./workload/driver.ts";
 export interface WorldParts {
   server: Partial<ServerParts>;
   client: Partial<ClientParts>;
+  /** A whole different client (a seed design), instead of the reference ShareClient. */
+  clientFactory?: ClientFactory;
 }
 
-export type Outcome = "drained" | "quiescent" | "liveness_deadline" | "time_limit" | "event_limit";
+export type Outcome = "drained" | "quiescent" | "stuck" | "liveness_deadline" | "time_limit" | "event_limit";
 
 export interface CommittedOp {
   node: string;
@@ -74,6 +76,8 @@ export class World implements NetworkHost, NodeHost {
   #phase: "workload" | "liveness" = "workload";
   #healedAt: number | null = null;
   #events = 0;
+  /** When an op was last applied or acked anywhere. */
+  #progressAt = 0;
 
   constructor(scenario: Scenario, parts: WorldParts) {
     this.scenario = scenario;
@@ -91,10 +95,10 @@ export class World implements NetworkHost, NodeHost {
       this.history.record(this.scheduler.now, owner.node, "uncaught_exception", { message: String((error as Error)?.message ?? error) });
       this.crash(owner.node, "uncaught exception", null);
     };
-    this.#clientParts = parts.client;
+    this.#parts = parts;
   }
 
-  readonly #clientParts: Partial<ClientParts>;
+  readonly #parts: WorldParts;
 
   get phase(): "workload" | "liveness" {
     return this.#phase;
@@ -156,6 +160,7 @@ export class World implements NetworkHost, NodeHost {
         const { type, ...data } = event;
         this.history.record(this.scheduler.now, node, type, data);
         if (event.type === "enqueue_committed") this.#onCommitted(node, event.producer, event.seq, event.op_id);
+        if (event.type === "applied" || event.type === "marked_acked") this.#progressAt = this.scheduler.now;
         if (event.type === "applied") this.#onApplied(event.producer);
       },
     };
@@ -191,8 +196,14 @@ export class World implements NetworkHost, NodeHost {
   crash(name: string, cause: string, point: CrashPoint | null, restart_after_ms?: number): void {
     const node = this.#node(name);
     if (!node.up) return;
-    this.history.record(this.scheduler.now, name, "crash", { cause });
-    this.#ws.dropNode(name);
+    // A host that dies silently sends no reset: its peers hear nothing until their deadlines.
+    const silent = node instanceof ServerNode && !this.faults.healed && drawChance(this.faults.stream("crash_silent"), this.scenario.faults.crash_silent);
+    this.history.record(this.scheduler.now, name, "crash", silent ? { cause, silent } : { cause });
+    if (silent) {
+      this.countFault("crash_silent");
+      this.#http.blackhole(node.endpoint()!.incarnation);
+    }
+    this.#ws.dropNode(name, silent);
     node.crash();
     const delay = this.#phase === "liveness" ? 0 : (restart_after_ms ?? this.faults.restartDelayFor(name, point));
     this.scheduler.after(delay, () => this.restart(name));
@@ -211,8 +222,8 @@ export class World implements NetworkHost, NodeHost {
       const store = node.server.store;
       return { incarnation: node.incarnations, cursors: Object.fromEntries(this.shares.filter(Boolean).map((s) => [s.id, store.parts.cursors.get(s.id)])) };
     }
-    const sync = node.client.outbox.state();
-    return { acked_seq: sync.acked_seq, pending: node.client.outbox.pendingCount(), cursor: sync.cursor };
+    const status = node.client.status();
+    return { acked_seq: status.sync.acked_seq, pending: status.pending, cursor: status.sync.cursor };
   }
 
   // --- setup -------------------------------------------------------------
@@ -246,8 +257,9 @@ export class World implements NetworkHost, NodeHost {
         name,
         { share_index: share.index, share_id: share.id, secret: spec.secret === "valid" ? share.secret : `wrong-${share.secret}` },
         { ...s.client, scope: spec.scope },
-        this.#clientParts,
+        this.#parts.client,
         (n, inc) => this.#transportFor(n, inc),
+        this.#parts.clientFactory,
       );
       this.clients.push(node);
       node.start();
@@ -369,8 +381,12 @@ export class World implements NetworkHost, NodeHost {
     for (const client of this.clients) if (!client.up) this.restart(client.name);
   }
 
-  /** True when every client has drained its outbox or stopped for good. */
+  /**
+   * True when every client has drained its outbox or stopped for good, and no
+   * request or late copy is still on its way to change the server's state.
+   */
   #settled(): boolean {
+    if (this.#http.inFlight) return false;
     for (const client of this.clients) {
       if (!client.up) return false;
       const status = client.client.status();
@@ -379,29 +395,51 @@ export class World implements NetworkHost, NodeHost {
     return true;
   }
 
-  /** Runs to the end: drained, nothing left to happen, or a limit. Never hangs. */
+  /**
+   * After healing, a healthy client makes progress at least once per backoff
+   * and deadline; this long without any means the world is stuck for good.
+   */
+  #stuckAfter(): number {
+    const c = this.scenario.client;
+    return Math.max(30_000, 3 * (c.backoff_max_ms + c.deadline_ms));
+  }
+
+  /** Runs to the end: drained, nothing left to happen, stuck, or a limit. Never hangs. */
   async run(): Promise<Outcome> {
-    const detach = attachHttpHandler((request) => this.#http.handle(request));
-    try {
-      this.#setup();
-      await settle();
-      const { events_max, sim_time_ms_max } = this.scenario.limits;
-      for (;;) {
-        if (this.#phase === "liveness" && this.#settled()) return "drained";
-        const event = this.scheduler.queue.pop();
-        if (!event) return "quiescent";
-        if (this.#healedAt !== null && event.time > this.#healedAt + this.scenario.liveness.deadline_ms) {
-          this.scheduler.advanceTo(this.#healedAt + this.scenario.liveness.deadline_ms);
-          return "liveness_deadline";
+    this.#detach = attachHttpHandler((request) => this.#http.handle(request));
+    this.#setup();
+    await settle();
+    const { events_max, sim_time_ms_max } = this.scenario.limits;
+    for (;;) {
+      if (this.#phase === "liveness" && this.#settled()) return "drained";
+      const event = this.scheduler.queue.pop();
+      if (!event) return "quiescent";
+      if (this.#healedAt !== null) {
+        const deadline = this.#healedAt + this.scenario.liveness.deadline_ms;
+        const stuckAt = Math.max(this.#healedAt, this.#progressAt) + this.#stuckAfter();
+        if (event.time > Math.min(deadline, stuckAt)) {
+          this.scheduler.advanceTo(Math.min(deadline, stuckAt));
+          return stuckAt < deadline ? "stuck" : "liveness_deadline";
         }
-        if (event.time > sim_time_ms_max) return "time_limit";
-        if (++this.#events > events_max) return "event_limit";
-        this.scheduler.advanceTo(event.time);
-        event.run();
-        await settle();
       }
-    } finally {
-      detach();
+      if (event.time > sim_time_ms_max) return "time_limit";
+      if (++this.#events > events_max) return "event_limit";
+      this.scheduler.advanceTo(event.time);
+      event.run();
+      await settle();
     }
+  }
+
+  #detach: () => void = () => {};
+
+  /**
+   * Retires the world once judged: every process dies where it stands, then
+   * fetches still in flight fail, so nothing of this run outlives it.
+   */
+  dispose(): void {
+    this.serverNode.retire();
+    for (const client of this.clients) client.retire();
+    this.#http.end();
+    this.#detach();
   }
 }

@@ -2,6 +2,7 @@ import { availableParallelism } from "node:os";
 import { exploreConsole, exploreJson } from "../../reports/explore-summary.ts";
 import { writeExploreOutputs } from "../../reports/explore-files.ts";
 import { findMutant, MUTANTS } from "../../mutants/catalog.ts";
+import { findVariant, VARIANTS } from "../../mutants/variants.ts";
 import { explore, type Shard } from "../../sim/explore/explore.ts";
 import { PROFILES, type Profile } from "../../sim/scenario/arbitrary.ts";
 import { TRANSPORTS, type TransportName } from "../../sim/scenario/schema.ts";
@@ -30,6 +31,7 @@ export const exploreCommand: Command = {
       { name: "workers", kind: "int", value: "K", description: "worker threads (default: the core count)", min: 1, max: 64 },
       { name: "shard", kind: "string", value: "k/n", description: "run only the k-th of n disjoint slices of the seed range" },
       { name: "mutant", kind: "string", value: "NAME", description: "explore a deliberately broken build instead of the reference" },
+      { name: "variant", kind: "string", value: "NAME", description: "explore a seed design (seed-original, seed-plan) instead of the reference" },
       { name: "ops-max", kind: "int", value: "N", description: "most ops one generated client enqueues", min: 1, max: 100_000, default: 300 },
       { name: "json", kind: "bool", description: "print one JSON object, no progress" },
       { name: "out", kind: "string", value: "DIR", description: "where failure scenarios and reports go", default: "reports/out" },
@@ -45,6 +47,9 @@ export const exploreCommand: Command = {
     const shard = flags.shard === undefined ? undefined : parseShard(flags.shard as string);
     const mutant = flags.mutant as string | undefined;
     if (mutant !== undefined && !findMutant(mutant)) throw new UsageError(`--mutant: unknown mutant '${mutant}'; known: ${MUTANTS.map((m) => m.name).join(", ")}`);
+    const variant = flags.variant as string | undefined;
+    if (variant !== undefined && !findVariant(variant)) throw new UsageError(`--variant: unknown variant '${variant}'; known: ${VARIANTS.map((v) => v.name).join(", ")}`);
+    if (variant !== undefined && mutant !== undefined) throw new UsageError("give --mutant or --variant, not both");
     const seeds = flags.seeds === undefined && flags.time === undefined ? 100 : (flags.seeds as number | undefined);
     const workers = (flags.workers as number | undefined) ?? availableParallelism();
     const transport = flags.transport as TransportName | "all" | undefined;
@@ -60,6 +65,7 @@ export const exploreCommand: Command = {
       workers,
       ...(shard ? { shard } : {}),
       ...(mutant ? { mutant } : {}),
+      ...(variant ? { variant } : {}),
       ops_max: flags["ops-max"] as number,
       onProgress: (p) =>
         progress.update(
@@ -69,8 +75,8 @@ export const exploreCommand: Command = {
         ),
     });
     progress.done();
-    const label = `explore ${profile}${transport ? ` ${transport}` : ""}${mutant ? ` mutant ${mutant}` : ""}${shard ? ` shard ${shard.k}/${shard.n}` : ""}`;
-    const extra = { from: flags.from, transport: transport ?? "drawn", profile, workers, shard: shard ? `${shard.k}/${shard.n}` : null, mutant: mutant ?? null };
+    const label = `explore ${profile}${transport ? ` ${transport}` : ""}${mutant ? ` mutant ${mutant}` : ""}${variant ? ` variant ${variant}` : ""}${shard ? ` shard ${shard.k}/${shard.n}` : ""}`;
+    const extra = { from: flags.from, transport: transport ?? "drawn", profile, workers, shard: shard ? `${shard.k}/${shard.n}` : null, mutant: mutant ?? null, variant: variant ?? "reference" };
     const files = writeExploreOutputs(flags.out as string, result, { title: `replaysim ${label}`, extra });
     if (json) io.out(JSON.stringify(exploreJson(result, files, extra)));
     else {

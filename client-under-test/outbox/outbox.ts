@@ -138,14 +138,15 @@ export class Outbox {
     return acked;
   }
 
-  /** Keeps the highest cursor seen. */
+  /** Keeps the highest cursor seen; returns the cursor now recorded. */
   recordCursor(cursor: number): number {
-    const current = this.#state.cursor;
-    if (cursor > current) {
-      this.#stmt.setCursor.run(cursor);
-      this.#state = { ...this.#state, cursor };
-    }
-    return Math.max(cursor, current);
+    if (cursor > this.#state.cursor) this.writeCursor(cursor);
+    return this.#state.cursor;
+  }
+
+  protected writeCursor(cursor: number): void {
+    this.#stmt.setCursor.run(cursor);
+    this.#state = { ...this.#state, cursor };
   }
 
   recordEpoch(epoch: number): void {

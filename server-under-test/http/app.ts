@@ -3,8 +3,8 @@ import { Hono, type Context } from "hono";
 import { errorCode, httpStatus, protocolError } from "../../protocol/errors.ts";
 import type { Limits } from "../../protocol/limits.ts";
 import { parseId, parseObject, parseOpsRequest, parseRedeemRequest, parseSecret } from "../../protocol/validate.ts";
-import { opBodySchema, type OpBody } from "../../protocol/ops.ts";
-import type { ShareStore } from "../store/share-store.ts";
+import { opBodySchema, opSchema } from "../../protocol/ops.ts";
+import type { LegacyItem, ShareStore } from "../store/share-store.ts";
 
 export interface AppDeps {
   store: ShareStore;
@@ -48,11 +48,13 @@ async function readJson(c: Context, limits: Limits): Promise<unknown> {
   }
 }
 
-function parseBodies(value: unknown, limits: Limits): OpBody[] {
+/** The legacy sync's items: bare op bodies (the seed's format) or whole ops. */
+function parseLegacyItems(value: unknown, limits: Limits): LegacyItem[] {
   if (!Array.isArray(value)) throw protocolError("invalid_request", "data: expected an array", "data");
   if (value.length > limits.ops_per_call_max) throw protocolError("too_large", `data: ${value.length} items, limit ${limits.ops_per_call_max}`, "data");
   return value.map((item, i) => {
-    const parsed = opBodySchema.safeParse(item);
+    const schema = typeof item === "object" && item !== null && "body" in item ? opSchema : opBodySchema;
+    const parsed = schema.safeParse(item);
     if (!parsed.success) throw protocolError("invalid_op", `data[${i}]: ${parsed.error.issues[0]?.message ?? "invalid"}`, `data[${i}]`);
     return parsed.data;
   });
@@ -89,7 +91,7 @@ export function createShareApp(deps: AppDeps): Hono {
     const shareID = parseId(c.req.param("id"), "id");
     const request = parseOpsRequest(await readJson(c, limits), limits);
     store.redeem(shareID, request.secret);
-    return c.json(store.appendOps({ share_id: shareID, epoch: request.epoch, scope: "write" }, request.producer_id, request.ops));
+    return c.json(await store.appendOps({ share_id: shareID, epoch: request.epoch, scope: "write" }, request.producer_id, request.ops));
   });
 
   app.get("/api/share/:id", (c) => c.json(store.view(parseId(c.req.param("id"), "id"))));
@@ -105,7 +107,8 @@ export function createShareApp(deps: AppDeps): Hono {
     const shareID = parseId(c.req.param("id"), "id");
     const body = parseObject(await readJson(c, limits));
     const secret = parseSecret(body.secret);
-    return c.json(store.legacySync(shareID, secret, parseBodies(body.data, limits)));
+    const producer = body.producer_id === undefined ? undefined : parseId(body.producer_id, "producer_id");
+    return c.json(store.legacySync(shareID, secret, parseLegacyItems(body.data, limits), producer));
   });
 
   app.notFound((c) => c.json({ error: { code: "invalid_request", message: `no route ${c.req.method} ${c.req.path}` } }, 404));

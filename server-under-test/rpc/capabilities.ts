@@ -18,7 +18,7 @@ export class WriterCapability extends RpcTarget implements WriterApi {
     this.#grant = grant;
   }
 
-  appendOps(producerID: unknown, ops: unknown): Ack {
+  appendOps(producerID: unknown, ops: unknown): Ack | Promise<Ack> {
     const producer = parseId(producerID, "producerID");
     return this.#store.appendOps(this.#grant, producer, parseOps(ops, this.#store.deps.limits));
   }

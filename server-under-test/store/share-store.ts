@@ -18,6 +18,9 @@ import {
   type Transact,
 } from "./seams.ts";
 
+/** One item of the seed's bulk sync: a bare op body, or a whole op. */
+export type LegacyItem = OpBody | Op;
+
 /** What a redeemed capability carries: which share, which epoch, which scope. */
 export interface Grant {
   share_id: string;
@@ -108,7 +111,8 @@ export class ShareStore {
     };
   }
 
-  appendOps(grant: Grant, producerID: string, ops: Op[]): Ack {
+  /** Applies a batch; a Promise only in variants whose store is async. */
+  appendOps(grant: Grant, producerID: string, ops: Op[]): Ack | Promise<Ack> {
     const result = this.parts.transact(() => this.applyBatch(grant, producerID, ops));
     if (result.applied > 0) {
       this.deps.probe.emit({
@@ -160,11 +164,15 @@ export class ShareStore {
       applied++;
     }
     if (applied > 0) {
-      this.#stmt.saveLastSeq.run(share.id, producerID, last_seq);
+      this.saveLastSeq(share.id, producerID, last_seq);
       this.parts.cursors.set(share.id, cursor);
     }
     this.deps.crash.reach("server.before_commit");
     return { ack: { cursor, last_seq, applied, duplicates, rejected }, applied, seq_from, seq_to };
+  }
+
+  protected saveLastSeq(shareID: string, producerID: string, lastSeq: number): void {
+    this.#stmt.saveLastSeq.run(shareID, producerID, lastSeq);
   }
 
   /** Materializes one op and writes its log row at `cursor`. */
@@ -217,21 +225,23 @@ export class ShareStore {
   }
 
   /**
-   * The seed's bulk upsert: applies bodies straight to the session with no seq,
-   * no dedupe and no log of who sent what. A retried request applies twice.
+   * The seed's bulk upsert: applies items straight to the session with no
+   * dedupe, in the order given. A retried request applies twice. Items sent as
+   * whole ops keep their seq and op id in the log; bare bodies get seq 0.
    */
-  legacySync(shareID: string, secret: string, bodies: OpBody[]): { cursor: number; applied: number } {
+  legacySync(shareID: string, secret: string, items: readonly LegacyItem[], producerID = "legacy"): { cursor: number; applied: number } {
     return this.parts.transact(() => {
       const share = this.authenticate(shareID, secret);
       let cursor = this.parts.cursors.get(share.id);
-      for (const body of bodies) {
+      for (const item of items) {
         cursor += 1;
-        this.materializer.apply(share.id, body);
-        this.#stmt.insertLog.run(share.id, cursor, "legacy", 0, share.epoch, JSON.stringify({ seq: 0, op_id: `legacy-${cursor}`, body }));
+        const op: Op = "body" in item ? item : { seq: 0, op_id: `legacy-${cursor}`, body: item };
+        this.materializer.apply(share.id, op.body);
+        this.#stmt.insertLog.run(share.id, cursor, producerID, op.seq, share.epoch, JSON.stringify(op));
       }
       this.parts.cursors.set(share.id, cursor);
       this.deps.crash.reach("server.before_commit");
-      return { cursor, applied: bodies.length };
+      return { cursor, applied: items.length };
     });
   }
 

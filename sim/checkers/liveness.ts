@@ -36,7 +36,7 @@ export const liveness: Checker = (record) => {
         : {
             checker: "liveness",
             anomaly: "not_drained",
-            message: `${client.node} still holds ${client.pending.length} ops (from seq ${first.seq}) ${record.healed_at === null ? "and faults never healed" : `${record.end_t - record.healed_at} ms after faults healed`} (${record.outcome})`,
+            message: `${client.node} still holds ${client.pending.length} ops (from seq ${first.seq}) ${record.healed_at === null ? "and faults never healed" : `${record.end_t - record.healed_at} ms after faults healed`} (${record.outcome === "stuck" ? "no op applied or acked for a long while: stuck" : record.outcome})`,
             t_ms: record.end_t,
             witness: { node: client.node, pending: client.pending.length, first_seq: first.seq, outcome: record.outcome, up: client.up },
           },

@@ -33,6 +33,8 @@ export interface ExploreOptions {
   /** Stop at the first failing seed (what `mutants` wants). */
   stop_on_failure?: boolean;
   onProgress?: (progress: ExploreProgress) => void;
+  /** A pool to run on instead of starting one (and closing it) for this call. */
+  pool?: TaskPool;
 }
 
 export interface ExploreProgress {
@@ -81,7 +83,7 @@ export function* seedsOf(from: number, count: number | undefined, shard: Shard |
  */
 export async function explore(options: ExploreOptions): Promise<ExploreResult> {
   const started = performance.now();
-  const pool: TaskPool = options.workers > 1 ? workerPool(options.workers) : inProcessPool();
+  const pool: TaskPool = options.pool ?? openPool(options.workers);
   const transports: (TransportName | undefined)[] = options.transport === "all" ? [...TRANSPORTS] : [options.transport];
   const genFor = (transport: TransportName | undefined): GenerateOptions => ({
     profile: options.profile,
@@ -136,7 +138,8 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
     report("shrinking");
     const failures = await Promise.all(
       failed.map(async (o, i): Promise<ExploreFailure> => {
-        const gen = genFor(o.transport);
+        // Exactly the options the seed ran with: a drawn transport must stay drawn, or fast-check draws another scenario.
+        const gen = genFor(options.transport === "all" ? o.transport : options.transport);
         const violation = o.violation!;
         if (i >= shrinkMax) return { seed: o.seed, transport: o.transport, checker: violation.checker, violation, scenario: null, shrunk: null, options: gen };
         const r = await pool.run({ kind: "shrink", seed: o.seed, options: gen, checker: violation.checker, runs_max: options.shrink_runs_max ?? 200 });
@@ -174,6 +177,11 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
       seeds_per_s: Math.round((seedList.length / Math.max(0.001, wall_ms / 1000)) * 10) / 10,
     };
   } finally {
-    await pool.close();
+    if (!options.pool) await pool.close();
   }
+}
+
+/** K worker threads, or this thread when K is 1. */
+export function openPool(workers: number): TaskPool {
+  return workers > 1 ? workerPool(workers) : inProcessPool();
 }

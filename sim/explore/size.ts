@@ -14,7 +14,7 @@ export interface ScenarioSize {
 export function scenarioSize(s: Scenario): ScenarioSize {
   const f = s.faults;
   const rates =
-    f.ws_refuse_connect + f.ws_cut + f.ws_stall + f.http_drop_request + f.http_drop_response + f.http_duplicate + f.http_delay + f.http_reorder + f.crash_point +
+    f.ws_refuse_connect + f.ws_cut + f.ws_stall + f.http_drop_request + f.http_drop_response + f.http_duplicate + f.http_delay + f.http_reorder + f.crash_point + f.crash_silent +
     f.client_crash_per_min + f.server_crash_per_min + f.partition_per_min;
   return {
     clients: s.clients.length,

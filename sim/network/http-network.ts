@@ -20,15 +20,27 @@ export class HttpNetwork {
   readonly #requests = new Map<string, number>();
   readonly #lastArrival = new Map<string, number>();
   readonly #clients: (clientID: string) => { node: string; incarnation: Incarnation } | undefined;
+  /** Server incarnations whose host died silently: requests they held never get an answer. */
+  readonly #silent = new WeakSet<Incarnation>();
+  /** Settles with a network error once the world ends, so no intercepted fetch outlives its run. */
+  readonly #ended: Promise<Response>;
+  #end!: () => void;
+  /** Requests (and duplicate copies) on their way to the server and not handled yet. */
+  #toServer = 0;
   /** Clients whose reply to the request being handled now must be lost. */
   readonly #loseReply = new Set<string>();
 
   constructor(host: NetworkHost, clients: (clientID: string) => { node: string; incarnation: Incarnation } | undefined) {
     this.#host = host;
     this.#clients = clients;
+    this.#ended = new Promise<Response>((resolve) => (this.#end = () => resolve(networkError())));
   }
 
-  async handle(request: Request): Promise<Response> {
+  handle(request: Request): Promise<Response> {
+    return Promise.race([this.#handle(request), this.#ended]);
+  }
+
+  async #handle(request: Request): Promise<Response> {
     const host = this.#host;
     const sender = this.#clients(request.headers.get("x-client-id") ?? "");
     if (!sender || !sender.incarnation.alive) return never();
@@ -40,21 +52,32 @@ export class HttpNetwork {
     const fate = host.httpFate(node, nth);
     host.history.record(host.scheduler.now, node, "http_sent", { request: nth, method: request.method, path });
 
-    await this.#travel(node, this.#outboundDelay(node, fate.extra_delay_ms, fate.reorder));
-    if (fate.drop_request) {
-      host.countFault("http_drop_request");
-      host.history.record(host.scheduler.now, node, "http_dropped", { request: nth, leg: "request" });
-      return this.#reply(node, incarnation, null);
+    this.#toServer++;
+    let handled: Handled | null | "blackholed" = null;
+    try {
+      await this.#travel(node, this.#outboundDelay(node, fate.extra_delay_ms, fate.reorder));
+      if (fate.drop_request) {
+        host.countFault("http_drop_request");
+        host.history.record(host.scheduler.now, node, "http_dropped", { request: nth, leg: "request" });
+        return this.#reply(node, incarnation, null);
+      }
+      this.#loseReply.delete(node);
+      handled = await this.#deliver(request.method, request.url, request.headers, body);
+    } finally {
+      this.#toServer--;
     }
-    const send = () => this.#deliver(request.method, request.url, request.headers, body);
-    this.#loseReply.delete(node);
-    const handled = await send();
+    if (handled === "blackholed") return never();
     if (handled && this.#loseReply.delete(node)) fate.drop_response = true;
     if (fate.duplicate_after_ms !== null) {
       host.countFault("http_duplicate");
-      host.scheduler.after(fate.duplicate_after_ms, () => {
+      this.#toServer++;
+      host.scheduler.after(fate.duplicate_after_ms, async () => {
         host.history.record(host.scheduler.now, node, "http_duplicate_delivered", { request: nth });
-        void send();
+        try {
+          await this.#deliver(request.method, request.url, request.headers, body);
+        } finally {
+          this.#toServer--;
+        }
       });
     }
     if (handled && fate.drop_response) {
@@ -64,6 +87,21 @@ export class HttpNetwork {
     }
     host.history.record(host.scheduler.now, node, "http_handled", { request: nth, status: handled?.status ?? null });
     return this.#reply(node, incarnation, handled);
+  }
+
+  /** True while some request or late copy may still reach the server and change its state. */
+  get inFlight(): boolean {
+    return this.#toServer > 0;
+  }
+
+  /** The world ended: every request still in flight fails now, letting go of the world it belongs to. */
+  end(): void {
+    this.#end();
+  }
+
+  /** The server incarnation died silently: what it was handling is never answered. */
+  blackhole(server: Incarnation): void {
+    this.#silent.add(server);
   }
 
   /** The request of `node` now being handled will lose its response. */
@@ -87,14 +125,14 @@ export class HttpNetwork {
   }
 
   /** Hands the request to the server that is up now; null if none is, or it died while handling. */
-  async #deliver(method: string, url: string, headers: Headers, body: string): Promise<Handled | null> {
+  async #deliver(method: string, url: string, headers: Headers, body: string): Promise<Handled | null | "blackholed"> {
     const server = this.#host.server();
     if (!server) return null;
     const init: RequestInit = { method, headers };
     if (method !== "GET" && method !== "HEAD") init.body = body;
     const response = await server.app.fetch(new Request(url, init));
     const text = await response.text();
-    if (!server.incarnation.alive) return null;
+    if (!server.incarnation.alive) return this.#silent.has(server.incarnation) ? "blackholed" : null;
     return { status: response.status, headers: response.headers, body: text };
   }
 

@@ -21,12 +21,20 @@ function install(): void {
   server = created;
 }
 
-/** Routes intercepted requests to `handler` until the returned function is called. */
+/**
+ * Routes intercepted requests to `handler` until the returned function is
+ * called. Detaching also restarts msw: it keeps a frame for every request
+ * until a response event, and a network error never sends one, so each
+ * dropped request would otherwise keep its whole world alive.
+ */
 export function attachHttpHandler(handler: HttpHandler): () => void {
   install();
   active = handler;
   return () => {
-    if (active === handler) active = undefined;
+    if (active !== handler) return;
+    active = undefined;
+    server!.close();
+    server!.listen({ onUnhandledRequest: "bypass" });
   };
 }
 

@@ -28,6 +28,8 @@ class WsLink {
   readonly #lastAt = { to_server: 0, to_client: 0 };
   readonly #segment: Record<Direction, { sent_at: number; frames: string[] } | undefined> = { to_server: undefined, to_client: undefined };
   #stalled = false;
+  /** The server's host died without a word: nothing passes, and the client is never told. */
+  #blackholed = false;
   closed = false;
 
   constructor(host: NetworkHost, id: number, client: string, clientInc: Incarnation, serverInc: Incarnation, fate: WsFate) {
@@ -42,7 +44,7 @@ class WsLink {
   }
 
   #send(direction: Direction, frame: string): void {
-    if (this.closed) return;
+    if (this.closed || this.#blackholed) return;
     const host = this.#host;
     const n = ++this.#sent[direction];
     const { cut, stall } = this.#fate;
@@ -75,10 +77,17 @@ class WsLink {
 
   async #deliver(direction: Direction, frames: readonly string[]): Promise<void> {
     if (this.#host.reach.held(this.client)) await this.#host.reach.passable(this.client);
-    if (this.closed) return;
+    if (this.closed || this.#blackholed) return;
     const [end, alive] = direction === "to_server" ? [this.serverEnd, this.#serverInc] : [this.clientEnd, this.#clientInc];
     if (!alive.alive) return;
     for (const frame of frames) end.deliver(frame);
+  }
+
+  /** The peer vanished silently: frames are lost both ways until the client gives up and closes. */
+  blackhole(): void {
+    if (this.closed || this.#blackholed) return;
+    this.#blackholed = true;
+    this.#host.history.record(this.#host.scheduler.now, this.client, "ws_blackholed", { link: this.id });
   }
 
   /** Both ends see the close, except a dead process, which sees nothing ever again. */
@@ -142,11 +151,12 @@ export class WsNetwork {
     }
   }
 
-  /** A process died: every connection it had is gone. */
-  dropNode(node: string): void {
+  /** A process died: every connection it had is reset, or black-holed when its host died silently. */
+  dropNode(node: string, silent = false): void {
     for (const link of this.#links) {
       if (node === "server" || link.client === node) {
-        link.close(`${node} crashed`);
+        if (silent) link.blackhole();
+        else link.close(`${node} crashed`);
         this.#links.delete(link);
       }
     }

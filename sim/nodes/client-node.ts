@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
 import { openOutboxDb } from "../../client-under-test/outbox/outbox.ts";
-import { ShareClient, type ClientParts } from "../../client-under-test/share-client.ts";
+import { ShareClient, type ClientDeps, type ClientParts, type SyncClient } from "../../client-under-test/share-client.ts";
 import type { ClientSettings } from "../../client-under-test/settings.ts";
 import type { Transport } from "../../client-under-test/transports/transport.ts";
 import type { Op } from "../../protocol/ops.ts";
@@ -9,6 +9,12 @@ import { simIds } from "../kernel/sim-ids.ts";
 import { captureCommitted } from "./durable.ts";
 import type { NodeHost } from "./node-host.ts";
 import { freshImage } from "./template-image.ts";
+import { SIM_ORIGIN } from "../network/msw-gateway.ts";
+
+/** Builds the client an agent process runs: the reference ShareClient, or a variant. */
+export type ClientFactory = (deps: ClientDeps, parts: Partial<ClientParts>) => SyncClient;
+
+export const referenceClientFactory: ClientFactory = (deps, parts) => new ShareClient(deps, parts);
 
 export interface ClientBinding {
   share_index: number;
@@ -23,10 +29,11 @@ export class ClientNode {
   readonly #host: NodeHost;
   readonly #settings: ClientSettings;
   readonly #parts: Partial<ClientParts>;
+  readonly #factory: ClientFactory;
   readonly #transportFor: (node: string, incarnation: Incarnation) => Transport;
   #incarnations = 0;
   #image: Buffer | undefined;
-  #live: { incarnation: Incarnation; db: Database.Database; client: ShareClient } | undefined;
+  #live: { incarnation: Incarnation; db: Database.Database; client: SyncClient } | undefined;
   #onStart: (() => void)[] = [];
   producerID = "";
 
@@ -37,6 +44,7 @@ export class ClientNode {
     settings: ClientSettings,
     parts: Partial<ClientParts>,
     transportFor: (node: string, incarnation: Incarnation) => Transport,
+    factory: ClientFactory = referenceClientFactory,
   ) {
     this.#host = host;
     this.name = name;
@@ -44,6 +52,7 @@ export class ClientNode {
     this.#settings = settings;
     this.#parts = parts;
     this.#transportFor = transportFor;
+    this.#factory = factory;
   }
 
   get up(): boolean {
@@ -54,7 +63,7 @@ export class ClientNode {
     return this.#live?.incarnation;
   }
 
-  get client(): ShareClient {
+  get client(): SyncClient {
     if (!this.#live) throw new Error(`${this.name} is down`);
     return this.#live.client;
   }
@@ -70,7 +79,7 @@ export class ClientNode {
     const host = this.#host;
     const incarnation = new Incarnation(this.name, ++this.#incarnations);
     const db = openOutboxDb(this.#image ?? freshImage("outbox", () => openOutboxDb()));
-    const client = new ShareClient(
+    const client = this.#factory(
       {
         db,
         transport: this.#transportFor(this.name, incarnation),
@@ -81,6 +90,7 @@ export class ClientNode {
         probe: host.probe(this.name, incarnation),
         settings: this.#settings,
         limits: host.limits,
+        server_url: SIM_ORIGIN,
       },
       this.#parts,
     );
@@ -98,6 +108,11 @@ export class ClientNode {
       if (this.#live) fn();
       else this.#onStart.push(fn);
     }
+  }
+
+  /** The run is over: this process stops acting, its state stays readable. */
+  retire(): void {
+    if (this.#live) this.#live.incarnation.alive = false;
   }
 
   crash(): void {

@@ -67,6 +67,11 @@ export class ServerNode {
     this.#live = { incarnation, db, server };
   }
 
+  /** The run is over: this process stops acting, its state stays readable. */
+  retire(): void {
+    if (this.#live) this.#live.incarnation.alive = false;
+  }
+
   crash(): void {
     const live = this.#live;
     if (!live) return;

@@ -24,6 +24,7 @@ const RATE_MAX = {
   http_delay: 0.2,
   http_reorder: 0.3,
   crash_point: 0.03,
+  crash_silent: 0.5,
 } as const;
 const PER_MIN_MAX = { client_crash_per_min: 2, server_crash_per_min: 1, partition_per_min: 1 } as const;
 type RateKind = keyof typeof RATE_MAX | keyof typeof PER_MIN_MAX;

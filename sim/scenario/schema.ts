@@ -31,6 +31,8 @@ export const faultRatesSchema = z.strictObject({
   http_reorder: probability.default(0),
   client_crash_per_min: z.number().min(0).max(600).default(0),
   server_crash_per_min: z.number().min(0).max(600).default(0),
+  /** Chance that a server crash is a silent host failure: its connections black-hole instead of resetting. */
+  crash_silent: probability.default(0),
   crash_point: probability.default(0),
   crash_points: z.array(crashPoint).default([...CRASH_POINTS]),
   restart_after_ms: range.default([100, 3000]),

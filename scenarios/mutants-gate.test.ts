@@ -1,0 +1,20 @@
+import { expect, test } from "vitest";
+import { MUTANTS } from "../mutants/catalog.ts";
+import { VARIANTS } from "../mutants/variants.ts";
+import { huntMutants } from "../sim/explore/mutants.ts";
+
+// The CI gate for the bench itself: every deliberate bug and both seed designs
+// are killed within a fixed budget of generated seeds, and the reference
+// survives every seed any of them needed.
+
+const SEED_BUDGET = 200;
+
+test(`every mutant and variant dies within ${SEED_BUDGET} seeds; the reference stays clean on the same seeds`, async () => {
+  const result = await huntMutants({ seeds: SEED_BUDGET, from: 1, profile: "swarm", workers: 2 });
+  expect(result.mutants.map((m) => m.name).sort()).toEqual([...MUTANTS, ...VARIANTS].map((m) => m.name).sort());
+  const alive = result.mutants.filter((m) => !m.killed).map((m) => m.name);
+  expect(alive).toEqual([]);
+  for (const m of result.mutants) expect(m.seeds_to_kill!).toBeLessThanOrEqual(SEED_BUDGET);
+  expect(result.reference_failures).toEqual([]);
+  expect(result.reference_clean).toBe(true);
+}, 280_000);
