@@ -10,12 +10,13 @@ import { ShareClient } from "../client-under-test/share-client.ts";
 import { realTransport } from "../client-under-test/transports/by-name.ts";
 import { TRANSPORT_NAMES, type TransportName } from "../client-under-test/transports/transport.ts";
 import type { OpBody } from "../protocol/ops.ts";
-import type { CrashPoints, ProbeEvent, Random } from "../protocol/ports.ts";
+import type { CrashPoints, ProbeEvent } from "../protocol/ports.ts";
 import type { SessionView } from "../protocol/session-view.ts";
 import { listen, type RunningServer } from "../server-under-test/node-server.ts";
 import { createShareServer, openServerDb, type ShareServer } from "../server-under-test/share-server.ts";
 import { agentSession } from "../sim/workload/agent-session.ts";
 import { realClock, realIds, realRandom } from "./real-adapters.ts";
+import { seededRandom } from "../protocol/fake-ports.ts";
 
 // The real server on an ephemeral port and the real client over real sockets,
 // for each transport: a full sync, a server killed and restarted mid-sync over
@@ -29,20 +30,6 @@ const SETTINGS: Partial<ClientSettings> = { batch_size: BATCH, calls_in_flight: 
 const TEST_TIMEOUT_MS = 20_000;
 
 // ---------------------------------------------------------------- workload and reference
-
-/** mulberry32, so the workload is the same on every run. */
-function seededRandom(seed: number): Random {
-  let a = seed >>> 0;
-  return {
-    next() {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    },
-  };
-}
 
 function workload(seed: number): OpBody[] {
   const bodies = [...agentSession(seededRandom(seed), { tag: "lb", ops: OPS })].map((step) => step.body);

@@ -5,7 +5,6 @@
 // Models: "one transaction per row" plus bookkeeping written at the end of
 //      the request handler.
 // Caught by: exactly-once (duplicated), order (repeat), convergence.
-import { protocolError } from "../protocol/errors.ts";
 import type { Op } from "../protocol/ops.ts";
 import type { Ack } from "../protocol/rpc.ts";
 import { ShareStore, type Grant } from "../server-under-test/store/share-store.ts";
@@ -14,9 +13,7 @@ import type { Mutant } from "./mutant.ts";
 class OpAtATimeStore extends ShareStore {
   override appendOps(grant: Grant, producerID: string, ops: Op[]): Ack {
     const { parts, deps } = this;
-    const share = this.loadShare(grant.share_id);
-    parts.epochGuard.check(grant.epoch, share.epoch);
-    if (grant.scope !== "write") throw protocolError("read_only", "a read capability cannot append");
+    const share = this.admit(grant, "append");
     let last_seq = this.lastSeq(share.id, producerID);
     let applied = 0;
     let duplicates = 0;

@@ -11,7 +11,6 @@
 // Not modelled: the plan's expected_cursor and depends_on checks. The reference
 // client sends neither, and a check made when the document is read cannot stop
 // a lost update that happens across the await before the write.
-import { protocolError } from "../protocol/errors.ts";
 import type { Op } from "../protocol/ops.ts";
 import { sleep } from "../protocol/ports.ts";
 import type { Ack, ShareState } from "../protocol/rpc.ts";
@@ -69,9 +68,7 @@ class PlanDocumentStore extends ShareStore {
 
   override async appendOps(grant: Grant, producerID: string, ops: Op[]): Promise<Ack> {
     const doc = await this.#read(grant.share_id);
-    const share = this.loadShare(grant.share_id);
-    this.parts.epochGuard.check(grant.epoch, share.epoch);
-    if (grant.scope !== "write") throw protocolError("read_only", "a read capability cannot append");
+    const share = this.admit(grant, "append");
     let applied = 0;
     let duplicates = 0;
     const seqs: number[] = [];

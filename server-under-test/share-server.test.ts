@@ -4,43 +4,14 @@ import { errorCode, type ErrorCode } from "../protocol/errors.ts";
 import { DEFAULT_LIMITS, jsonBytes, type Limits } from "../protocol/limits.ts";
 import { PushTransport } from "../protocol/message-transport.ts";
 import type { Op, OpBody } from "../protocol/ops.ts";
-import type { Clock, Ids, Random } from "../protocol/ports.ts";
 import type { Ack, ReaderApi, Revoked, ShareApi, ShareState, WriterApi } from "../protocol/rpc.ts";
 import { referenceMinter } from "./rpc/capabilities.ts";
 import { createShareServer, openServerDb, type ServerParts, type ShareServer } from "./share-server.ts";
+import { counterClock, seededRandom, counterIds } from "../protocol/fake-ports.ts";
 
 // The share server's RPC contract, driven through the real capnweb path: a
 // client RpcSession talks to `server.acceptSession(...)` over an in-memory pair
 // of PushTransports, so every error crosses capnweb and must keep its `code`.
-
-// ---------------------------------------------------------------- fakes
-
-function counterClock(): Clock {
-  let now = 1_000;
-  return {
-    now: () => now++,
-    setTimer: () => ({ cancel() {} }),
-  };
-}
-
-/** mulberry32: a tiny seeded PRNG, so secrets are the same on every run. */
-function seededRandom(seed: number): Random {
-  let a = seed >>> 0;
-  return {
-    next() {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    },
-  };
-}
-
-function counterIds(): Ids {
-  let n = 0;
-  return { next: (prefix) => `${prefix}_${++n}` };
-}
 
 // ---------------------------------------------------------------- harness
 

@@ -1,36 +1,13 @@
 import type Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Op, OpBody } from "../../protocol/ops.ts";
-import type { Clock, Ids, Random } from "../../protocol/ports.ts";
 import type { Ack, ShareState } from "../../protocol/rpc.ts";
 import type { SessionView } from "../../protocol/session-view.ts";
 import { createShareServer, openServerDb, type ShareServer } from "../share-server.ts";
+import { counterClock, seededRandom, counterIds } from "../../protocol/fake-ports.ts";
 
 // The REST baseline, through Hono's in-process `app.request`: the same ack
 // semantics as appendOps, plus the legacy non-idempotent /sync route.
-
-function counterClock(): Clock {
-  let now = 1_000;
-  return { now: () => now++, setTimer: () => ({ cancel() {} }) };
-}
-
-function seededRandom(seed: number): Random {
-  let a = seed >>> 0;
-  return {
-    next() {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    },
-  };
-}
-
-function counterIds(): Ids {
-  let n = 0;
-  return { next: (prefix) => `${prefix}_${++n}` };
-}
 
 const op = (seq: number, body: OpBody): Op => ({ seq, op_id: `op-${seq}`, body });
 const appendText = (seq: number, text: string): Op => op(seq, { kind: "part.append", part_id: "p1", message_id: "m1", text });

@@ -133,9 +133,7 @@ export class ShareStore {
 
   /** One batch, inside the caller's transaction: ops in the order given, see DESIGN.md "Protocol". */
   protected applyBatch(grant: Grant, producerID: string, ops: Op[]): { ack: Ack; applied: number; seq_from: number; seq_to: number } {
-    const share = this.loadShare(grant.share_id);
-    this.parts.epochGuard.check(grant.epoch, share.epoch);
-    if (grant.scope !== "write") throw protocolError("read_only", "a read capability cannot append");
+    const share = this.admit(grant, "append");
     let last_seq = this.lastSeq(share.id, producerID);
     let cursor = this.parts.cursors.get(share.id);
     let applied = 0;
@@ -183,9 +181,7 @@ export class ShareStore {
 
   revoke(grant: Grant, rotateSecret: boolean): Revoked {
     const result = this.parts.transact(() => {
-      const share = this.loadShare(grant.share_id);
-      this.parts.epochGuard.check(grant.epoch, share.epoch);
-      if (grant.scope !== "write") throw protocolError("read_only", "a read capability cannot revoke");
+      const share = this.admit(grant, "revoke");
       const secret = rotateSecret ? newSecret(this.deps.random) : undefined;
       this.#stmt.revoke.run(secret === undefined ? share.secret_hash : hashSecret(secret), share.id);
       return secret === undefined ? { epoch: share.epoch + 1 } : { epoch: share.epoch + 1, secret };
@@ -195,8 +191,7 @@ export class ShareStore {
   }
 
   read(grant: Grant, fromCursor: number, limit: number): ReadPage {
-    const share = this.loadShare(grant.share_id);
-    this.parts.epochGuard.check(grant.epoch, share.epoch);
+    const share = this.admit(grant, "read");
     const max = Math.min(limit, this.deps.limits.read_limit_max);
     const rows = this.#stmt.readLog.all(share.id, fromCursor, max) as { cursor: number; producer_id: string; seq: number; op: string }[];
     return {
@@ -207,8 +202,7 @@ export class ShareStore {
 
   /** The materialized session for a capability: refused once its epoch is stale, like every capability call. */
   viewFor(grant: Grant): SessionView & { cursor: number } {
-    const share = this.loadShare(grant.share_id);
-    this.parts.epochGuard.check(grant.epoch, share.epoch);
+    const share = this.admit(grant, "read");
     return this.view(share.id);
   }
 
@@ -247,6 +241,14 @@ export class ShareStore {
 
   lastSeq(shareID: string, producerID: string): number {
     return (this.#stmt.lastSeq.get(shareID, producerID) as number | undefined) ?? 0;
+  }
+
+  /** The share a grant may act on now: it exists, the grant's epoch is current, and writes need write scope. */
+  protected admit(grant: Grant, action: "append" | "revoke" | "read"): ShareRow {
+    const share = this.loadShare(grant.share_id);
+    this.parts.epochGuard.check(grant.epoch, share.epoch);
+    if (action !== "read" && grant.scope !== "write") throw protocolError("read_only", `a read capability cannot ${action}`);
+    return share;
   }
 
   protected loadShare(shareID: string): ShareRow {

@@ -1,14 +1,12 @@
-import type Database from "better-sqlite3";
 import { openOutboxDb } from "../../client-under-test/outbox/outbox.ts";
 import { ShareClient, type ClientDeps, type ClientParts, type SyncClient } from "../../client-under-test/share-client.ts";
 import type { ClientSettings } from "../../client-under-test/settings.ts";
 import type { Transport } from "../../client-under-test/transports/transport.ts";
 import type { Op } from "../../protocol/ops.ts";
-import { Incarnation } from "../kernel/scheduler.ts";
+import type { Incarnation } from "../kernel/scheduler.ts";
 import { simIds } from "../kernel/sim-ids.ts";
-import { captureCommitted } from "./durable.ts";
+import { DurableProcess, type Live } from "./durable-process.ts";
 import type { NodeHost } from "./node-host.ts";
-import { freshImage } from "./template-image.ts";
 import { SIM_ORIGIN } from "../network/msw-gateway.ts";
 
 /** Builds the client an agent process runs: the reference ShareClient, or a variant. */
@@ -23,7 +21,7 @@ export interface ClientBinding {
 }
 
 /** One agent process with its durable client; can crash and restart over its outbox. */
-export class ClientNode {
+export class ClientNode extends DurableProcess<Live & { client: SyncClient }> {
   readonly name: string;
   readonly binding: ClientBinding;
   readonly #host: NodeHost;
@@ -31,9 +29,6 @@ export class ClientNode {
   readonly #parts: Partial<ClientParts>;
   readonly #factory: ClientFactory;
   readonly #transportFor: (node: string, incarnation: Incarnation) => Transport;
-  #incarnations = 0;
-  #image: Buffer | undefined;
-  #live: { incarnation: Incarnation; db: Database.Database; client: SyncClient } | undefined;
   #onStart: (() => void)[] = [];
   producerID = "";
 
@@ -46,6 +41,7 @@ export class ClientNode {
     transportFor: (node: string, incarnation: Incarnation) => Transport,
     factory: ClientFactory = referenceClientFactory,
   ) {
+    super("outbox", openOutboxDb);
     this.#host = host;
     this.name = name;
     this.binding = binding;
@@ -55,30 +51,24 @@ export class ClientNode {
     this.#factory = factory;
   }
 
-  get up(): boolean {
-    return this.#live !== undefined;
-  }
-
   get incarnation(): Incarnation | undefined {
-    return this.#live?.incarnation;
+    return this.live?.incarnation;
   }
 
   get client(): SyncClient {
-    if (!this.#live) throw new Error(`${this.name} is down`);
-    return this.#live.client;
+    if (!this.live) throw new Error(`${this.name} is down`);
+    return this.live.client;
   }
 
   /** Runs `fn` now if up, else once the process is back and resumed. */
   whenUp(fn: () => void): void {
-    if (this.#live) fn();
+    if (this.live) fn();
     else this.#onStart.push(fn);
   }
 
   start(): void {
-    if (this.#live) throw new Error(`${this.name} is already up`);
     const host = this.#host;
-    const incarnation = new Incarnation(this.name, ++this.#incarnations);
-    const db = openOutboxDb(this.#image ?? freshImage("outbox", () => openOutboxDb()));
+    const { incarnation, db } = this.begin();
     const client = this.#factory(
       {
         db,
@@ -94,9 +84,9 @@ export class ClientNode {
       },
       this.#parts,
     );
-    if (this.#incarnations === 1) client.bindShare(this.binding.share_id, this.binding.secret);
+    if (this.incarnations === 1) client.bindShare(this.binding.share_id, this.binding.secret);
     this.producerID = client.producerID;
-    this.#live = { incarnation, db, client };
+    this.live = { incarnation, db, client };
     client.start();
   }
 
@@ -105,28 +95,19 @@ export class ClientNode {
     const waiting = this.#onStart;
     this.#onStart = [];
     for (const fn of waiting) {
-      if (this.#live) fn();
+      if (this.live) fn();
       else this.#onStart.push(fn);
     }
   }
 
-  /** The run is over: this process stops acting, its state stays readable. */
-  retire(): void {
-    if (this.#live) this.#live.incarnation.alive = false;
-  }
-
-  crash(): void {
-    const live = this.#live;
-    if (!live) return;
-    live.incarnation.alive = false;
-    this.#live = undefined;
+  /** Its loop stops with it, so nothing of the dead process acts again. */
+  protected override onCrash(live: Live & { client: SyncClient }): void {
     live.client.stop();
-    captureCommitted(live.db, (image) => (this.#image = image));
   }
 
   /** The outbox as committed: pending ops and sync state, whether up or down. */
   inspect(): { pending: Op[]; acked_seq: number; cursor: number } {
-    const read = (db: Database.Database) => {
+    return this.readCommitted((db) => {
       const rows = db.prepare(`SELECT seq, op_id, body FROM outbox ORDER BY seq`).all() as { seq: number; op_id: string; body: string }[];
       const state = db.prepare(`SELECT acked_seq, cursor FROM sync_state WHERE id = 1`).get() as { acked_seq: number; cursor: number } | undefined;
       return {
@@ -134,13 +115,6 @@ export class ClientNode {
         acked_seq: state?.acked_seq ?? 0,
         cursor: state?.cursor ?? 0,
       };
-    };
-    if (this.#live) return read(this.#live.db);
-    const db = openOutboxDb(this.#image ?? freshImage("outbox", () => openOutboxDb()));
-    try {
-      return read(db);
-    } finally {
-      db.close();
-    }
+    });
   }
 }
