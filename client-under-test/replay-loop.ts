@@ -182,7 +182,11 @@ export class ReplayLoop {
     for (;;) {
       if (this.#stopped) return;
       while (inflight.size < d.settings.calls_in_flight) {
-        const batch = d.planBatch(d.outbox.pending(next.seq, d.settings.batch_size), d.limits);
+        const pending = d.outbox.pending(next.seq, d.settings.batch_size);
+        // Nagle's rule: a partial batch waits while any call is out, so ops that
+        // trickle in ride together; full batches pipeline up to calls_in_flight.
+        if (pending.length < d.settings.batch_size && inflight.size > 0) break;
+        const batch = d.planBatch(pending, d.limits);
         if (batch.length === 0) break;
         next.seq = Math.max(next.seq, ...batch.map((op) => op.seq + 1));
         const call: Promise<unknown> = this.#send(connection, batch).then((ack) => {
