@@ -82,7 +82,7 @@ export class World implements NetworkHost, NodeHost {
   constructor(scenario: Scenario, parts: WorldParts) {
     this.scenario = scenario;
     this.streams = new RandomStreams(scenario.seed);
-    this.reach = new Reachability(this.scheduler);
+    this.reach = new Reachability(this.scheduler, (kind, node) => this.history.record(this.scheduler.now, node, `${kind}_ended`, {}));
     this.faults = new FaultPlan(scenario.faults, scenario.timeline, this.streams);
     this.#ws = new WsNetwork(this);
     this.#http = new HttpNetwork(this, (producer) => {

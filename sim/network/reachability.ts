@@ -17,9 +17,11 @@ interface Window {
 export class Reachability {
   readonly #scheduler: Scheduler;
   readonly #windows = new Set<Window>();
+  readonly #onClose: (kind: Window["kind"], node: string) => void;
 
-  constructor(scheduler: Scheduler) {
+  constructor(scheduler: Scheduler, onClose: (kind: Window["kind"], node: string) => void = () => {}) {
     this.#scheduler = scheduler;
+    this.#onClose = onClose;
   }
 
   open(kind: Window["kind"], node: string, duration_ms: number): void {
@@ -32,6 +34,7 @@ export class Reachability {
 
   #close(window: Window): void {
     if (!this.#windows.delete(window)) return;
+    this.#onClose(window.kind, window.node);
     window.release();
   }
 
