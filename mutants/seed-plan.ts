@@ -68,7 +68,7 @@ class PlanDocumentStore extends ShareStore {
 
   override async appendOps(grant: Grant, producerID: string, ops: Op[]): Promise<Ack> {
     const doc = await this.#read(grant.share_id);
-    const share = this.admit(grant, "append");
+    this.admit(grant, "append");
     let applied = 0;
     let duplicates = 0;
     const seqs: number[] = [];

@@ -1,4 +1,3 @@
-import type { ClientParts } from "../client-under-test/share-client.ts";
 import { httpBatchTransport } from "../client-under-test/transports/http-batch.ts";
 import { restTransport } from "../client-under-test/transports/rest.ts";
 import type { Transport } from "../client-under-test/transports/transport.ts";
@@ -6,7 +5,6 @@ import { websocketTransport } from "../client-under-test/transports/websocket.ts
 import { DEFAULT_LIMITS, type Limits } from "../protocol/limits.ts";
 import type { OpBody } from "../protocol/ops.ts";
 import type { CrashPoint, CrashPoints, Probe, ProbeEvent } from "../protocol/ports.ts";
-import type { ServerParts } from "../server-under-test/share-server.ts";
 import { FaultPlan } from "./faults/fault-plan.ts";
 import { History } from "./history/history.ts";
 import { CrashSignal } from "./kernel/crash-signal.ts";
@@ -19,19 +17,16 @@ import { HttpNetwork } from "./network/http-network.ts";
 import { attachHttpHandler, SIM_ORIGIN } from "./network/msw-gateway.ts";
 import { Reachability } from "./network/reachability.ts";
 import { WsNetwork } from "./network/ws-network.ts";
-import { ClientNode, type ClientFactory } from "./nodes/client-node.ts";
+import type { Parts } from "../mutants/mutant.ts";
+import { ClientNode } from "./nodes/client-node.ts";
 import type { NodeHost } from "./nodes/node-host.ts";
 import { ServerNode } from "./nodes/server-node.ts";
 import type { Scenario } from "./scenario/schema.ts";
 import { agentSession } from "./workload/agent-session.ts";
 import { WorkloadDriver } from "./workload/driver.ts";
 
-export interface WorldParts {
-  server: Partial<ServerParts>;
-  client: Partial<ClientParts>;
-  /** A whole different client (a seed design), instead of the reference ShareClient. */
-  clientFactory?: ClientFactory;
-}
+/** What replaces the reference components in this world: a mutant's or a variant's parts. */
+export type WorldParts = Parts;
 
 export type Outcome = "drained" | "quiescent" | "stuck" | "liveness_deadline" | "time_limit" | "event_limit";
 

@@ -1,4 +1,4 @@
-import { eventsOf, VIOLATIONS_PER_CHECKER_MAX, type AppliedEvent, type Checker, type Violation } from "./record.ts";
+import { VIOLATIONS_PER_CHECKER_MAX, type AppliedEvent, type Checker, type Violation } from "./record.ts";
 
 /**
  * Cursors only move forward, and they count applied ops exactly:
