@@ -15,6 +15,10 @@ import { nonAtomicApply } from "./non-atomic-apply.ts";
 import { readOnlyWrites } from "./read-only-writes.ts";
 import { redeemWrongProducer } from "./redeem-wrong-producer.ts";
 import { staleEpochAccepted } from "./stale-epoch-accepted.ts";
+import { clientSpinMicrotask } from "./client-spin-microtask.ts";
+import { clientSpinTimer } from "./client-spin-timer.ts";
+import { serverRevokeThrows } from "./server-revoke-throws.ts";
+import { clientUnseededBatching } from "./client-unseeded-batching.ts";
 
 /** Every deliberate bug the bench must catch, by name. */
 export const MUTANTS: readonly Mutant[] = [
@@ -34,6 +38,10 @@ export const MUTANTS: readonly Mutant[] = [
   clientCursorRegress,
   redeemWrongProducer,
   ackClaimsBatch,
+  clientSpinMicrotask,
+  clientSpinTimer,
+  serverRevokeThrows,
+  clientUnseededBatching,
 ];
 
 export function findMutant(name: string): Mutant | undefined {

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { ExploreFailure, ExploreResult } from "../sim/explore/explore.ts";
+import { RUN_TIMEOUT_MS_DEFAULT } from "../sim/explore/pool.ts";
 import { generateScenario } from "../sim/scenario/generate.ts";
 import type { Scenario } from "../sim/scenario/schema.ts";
 import { exploreJson, type FailureFile } from "./explore-summary.ts";
@@ -21,6 +22,15 @@ function failureScenario(f: ExploreFailure): Scenario & { expect?: Record<string
   };
 }
 
+/** The command that replays a failure's file, with the flags its verdict needs. */
+function fileRepro(path: string, failure: ExploreFailure, run_timeout_ms: number): string {
+  const flags = [
+    ...(failure.checker === "determinism" ? ["--check-determinism"] : []),
+    ...(run_timeout_ms !== RUN_TIMEOUT_MS_DEFAULT ? [`--run-timeout ${run_timeout_ms}ms`] : []),
+  ];
+  return [`replaysim run --scenario ${path}`, ...flags].join(" ");
+}
+
 /**
  * Writes what an exploration produced under `outDir`: each failure's scenario,
  * summary.json, junit.xml and report.html. Returns the failure files with
@@ -32,7 +42,7 @@ export function writeExploreOutputs(outDir: string, result: ExploreResult, meta:
     const path = join(outDir, "failures", `seed-${failure.seed}-${failure.transport}-${failure.checker}.json`);
     writeFileSync(path, `${JSON.stringify(failureScenario(failure), null, 2)}\n`);
     const shown = relative(process.cwd(), path) || path;
-    return { failure, path: shown, repro: `replaysim run --scenario ${shown}` };
+    return { failure, path: shown, repro: fileRepro(shown, failure, result.run_timeout_ms) };
   });
   writeFileSync(join(outDir, "summary.json"), `${JSON.stringify(exploreJson(result, files, meta.extra), null, 2)}\n`);
   writeFileSync(join(outDir, "junit.xml"), exploreJunit(result, files, meta.title));

@@ -1,4 +1,5 @@
 import type { ExploreFailure, ExploreResult } from "../sim/explore/explore.ts";
+import { witnessDetail } from "./run-summary.ts";
 
 // What an exploration produced, for people (console) and machines (JSON).
 
@@ -46,6 +47,7 @@ export function exploreConsole(result: ExploreResult, files: readonly FailureFil
     lines.push("");
     lines.push(`✗ seed ${f.seed} ${f.transport}: ${f.checker}/${f.violation.anomaly}${f.violation.t_ms === null ? "" : ` at ${f.violation.t_ms} ms`}`);
     lines.push(`  ${f.violation.message}`);
+    lines.push(...witnessDetail(f.violation.witness).map((l) => l.slice(2)));
     if (f.shrunk) {
       const a = f.shrunk.size_before;
       const b = f.shrunk.size_after;

@@ -13,13 +13,27 @@ export function describeRun(result: RunResult): string {
   return `seed ${result.seed} ${result.transport}${label}${variant ? `, ${variant}` : ""}: ${s.ops} ops committed, ${s.applied} applied, ${s.faults} faults, ${seconds(s.sim_time_ms)} simulated in ${s.wall_ms.toFixed(0)} ms`;
 }
 
+/** What a stopped run leaves to read: the stack of what the code under test threw, the last events before a hang. */
+export function witnessDetail(witness: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  const stack = witness.stack;
+  if (Array.isArray(stack) && stack.length > 0) out.push("    stack:", ...stack.map((frame) => `      ${String(frame)}`));
+  if (typeof witness.first_run === "string" || typeof witness.second_run === "string") {
+    out.push(`    first run:  ${String(witness.first_run)}`, `    second run: ${String(witness.second_run)}`);
+  }
+  const last = witness.last_events;
+  if (Array.isArray(last) && last.length > 0) out.push(`    last ${last.length} history events:`, ...last.map((e) => `      ${typeof e === "string" ? e : JSON.stringify(e)}`));
+  return out;
+}
+
 export function consoleSummary(result: RunResult, repro: string): string[] {
-  const lines = [`${result.verdict === "pass" ? "PASS" : "FAIL"} ${describeRun(result)}`, `trace ${result.trace_hash}`];
+  const lines = [`${result.verdict === "pass" ? "PASS" : "FAIL"} ${describeRun(result)}`, `trace ${result.trace_hash || "(none: the run was stopped before its end)"}`];
   if (Object.keys(result.stats.faults_by_kind).length > 0) {
     lines.push(`faults: ${Object.entries(result.stats.faults_by_kind).map(([k, n]) => `${k} ${n}`).join(", ")}`);
   }
   for (const v of result.violations) {
     lines.push(`  ✗ ${v.checker}/${v.anomaly}${v.t_ms === null ? "" : ` at ${v.t_ms} ms`}: ${v.message}`);
+    lines.push(...witnessDetail(v.witness));
   }
   if (result.verdict === "fail") lines.push(`replay: ${repro}`);
   return lines;

@@ -1,7 +1,9 @@
 import { checkAll, type RunRecord, type Violation } from "./checkers/index.ts";
 import { inspectClient, inspectServer } from "./final-state.ts";
 import type { HistoryEvent } from "./history/history.ts";
+import { harnessViolation } from "./harness-error.ts";
 import { exclusive } from "./kernel/run-lock.ts";
+import { runMonitor } from "./kernel/run-monitor.ts";
 import { partsFor } from "./parts.ts";
 import type { Scenario, TransportName } from "./scenario/schema.ts";
 import { World, type Outcome, type WorldParts } from "./world.ts";
@@ -16,7 +18,8 @@ export interface RunStats {
   sim_time_ms: number;
   wall_ms: number;
   events: number;
-  outcome: Outcome;
+  /** How the world ended; `harness_error` when the code under test threw into the simulator, `hang` when the watchdog stopped it. */
+  outcome: Outcome | "harness_error" | "hang";
 }
 
 /** Where each client and share ended up. */
@@ -44,22 +47,69 @@ export interface RunOptions {
   keepHistory?: boolean;
 }
 
-/** Runs one scenario to its end and judges it. Same scenario, same trace hash. */
+/**
+ * Runs one scenario to its end and judges it. Same scenario, same trace hash.
+ * Whatever the code under test throws into the simulator's own code (setup,
+ * an admin action, the inspection at the end) ends the run with a `harness`
+ * verdict instead of escaping: the bench never loses a run to it.
+ */
 export function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<RunResult> {
   return exclusive(async () => {
     const started = performance.now();
-    const world = new World(scenario, options.parts ?? partsFor(scenario));
+    const monitor = runMonitor();
+    monitor?.begin();
+    let world: World | undefined;
     try {
+      world = new World(scenario, options.parts ?? partsFor(scenario));
       return await judge(world, scenario, options, started);
+    } catch (error) {
+      return harnessResult(world, scenario, options, started, error);
     } finally {
-      world.dispose();
+      monitor?.phase("idle");
+      try {
+        world?.dispose();
+      } catch {
+        // The verdict is in; a world that fails to retire cannot change it.
+      }
     }
   });
+}
+
+function harnessResult(world: World | undefined, scenario: Scenario, options: RunOptions, started: number, error: unknown): RunResult {
+  const t = world?.scheduler.now ?? 0;
+  const violation = harnessViolation(error, { seed: scenario.seed, transport: scenario.transport, t_ms: t });
+  world?.history.record(t, "checker", "violation", { checker: violation.checker, anomaly: violation.anomaly, message: violation.message });
+  const result: RunResult = {
+    seed: scenario.seed,
+    transport: scenario.transport,
+    verdict: "fail",
+    trace_hash: world?.history.traceHash() ?? "",
+    violations: [violation],
+    stats: {
+      ops: world?.committed.length ?? 0,
+      applied: 0,
+      faults: world?.faults.total ?? 0,
+      faults_by_kind: world ? faultsByKind(world) : {},
+      sim_time_ms: t,
+      wall_ms: Math.round((performance.now() - started) * 100) / 100,
+      events: world?.events ?? 0,
+      outcome: "harness_error",
+    },
+    scenario,
+    final: { clients: [], shares: [] },
+  };
+  if (options.keepHistory && world) result.history = world.history.events;
+  return result;
+}
+
+function faultsByKind(world: World): Record<string, number> {
+  return Object.fromEntries([...world.faults.counts.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
 /** Runs the world to its end, reads what survived, and lets the checkers judge it. */
 async function judge(world: World, scenario: Scenario, options: RunOptions, started: number): Promise<RunResult> {
   const outcome = await world.run();
+  runMonitor()?.phase("judging");
   const end_t = world.scheduler.now;
   const shares = inspectServer(world.serverNode, world.shares);
   const record: RunRecord = {
@@ -86,7 +136,7 @@ async function judge(world: World, scenario: Scenario, options: RunOptions, star
       ops: world.committed.length,
       applied: shares.reduce((sum, s) => sum + s.log.length, 0),
       faults: world.faults.total,
-      faults_by_kind: Object.fromEntries([...world.faults.counts.entries()].sort(([a], [b]) => (a < b ? -1 : 1))),
+      faults_by_kind: faultsByKind(world),
       sim_time_ms: end_t,
       wall_ms: Math.round((performance.now() - started) * 100) / 100,
       events: world.events,

@@ -10,6 +10,7 @@ import { History } from "./history/history.ts";
 import { CrashSignal } from "./kernel/crash-signal.ts";
 import { drawChance, drawInt, drawPick } from "./kernel/draw.ts";
 import { RandomStreams } from "./kernel/prng.ts";
+import { runMonitor } from "./kernel/run-monitor.ts";
 import { Incarnation, Scheduler } from "./kernel/scheduler.ts";
 import { settle } from "./kernel/settle.ts";
 import type { HttpFate, NetworkHost, ServerEndpoint, WsFate } from "./network/host.ts";
@@ -22,6 +23,7 @@ import { ClientNode } from "./nodes/client-node.ts";
 import type { NodeHost } from "./nodes/node-host.ts";
 import { ServerNode } from "./nodes/server-node.ts";
 import type { Scenario } from "./scenario/schema.ts";
+import { eventsMax } from "./run-limits.ts";
 import { agentSession } from "./workload/agent-session.ts";
 import { WorkloadDriver } from "./workload/driver.ts";
 
@@ -55,7 +57,8 @@ export interface ShareInfo {
 export class World implements NetworkHost, NodeHost {
   readonly scenario: Scenario;
   readonly scheduler = new Scheduler();
-  readonly history = new History();
+  readonly #monitor = runMonitor();
+  readonly history = new History(this.#monitor ? (line) => this.#monitor!.line(line) : undefined);
   readonly reach: Reachability;
   readonly streams: RandomStreams;
   readonly limits: Limits = DEFAULT_LIMITS;
@@ -404,7 +407,8 @@ export class World implements NetworkHost, NodeHost {
     this.#detach = attachHttpHandler((request) => this.#http.handle(request));
     this.#setup();
     await settle();
-    const { events_max, sim_time_ms_max } = this.scenario.limits;
+    const sim_time_ms_max = this.scenario.limits.sim_time_ms_max;
+    const events_max = eventsMax(this.scenario);
     for (;;) {
       if (this.#phase === "liveness" && this.#settled()) return "drained";
       const event = this.scheduler.queue.pop();
@@ -420,6 +424,7 @@ export class World implements NetworkHost, NodeHost {
       if (event.time > sim_time_ms_max) return "time_limit";
       if (++this.#events > events_max) return "event_limit";
       this.scheduler.advanceTo(event.time);
+      this.#monitor?.progress(event.time, this.#events);
       event.run();
       await settle();
     }

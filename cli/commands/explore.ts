@@ -8,6 +8,7 @@ import { PROFILES, type Profile } from "../../sim/scenario/arbitrary.ts";
 import { TRANSPORTS, type TransportName } from "../../sim/scenario/schema.ts";
 import { UsageError } from "../args.ts";
 import type { Command } from "../command.ts";
+import { RUN_TIMEOUT_FLAG } from "../run-timeout.ts";
 import { bar, progressLine } from "../progress.ts";
 
 export function parseShard(text: string): Shard {
@@ -33,6 +34,10 @@ export const exploreCommand: Command = {
       { name: "mutant", kind: "string", value: "NAME", description: "explore a deliberately broken build instead of the reference" },
       { name: "variant", kind: "string", value: "NAME", description: "explore a seed design (seed-original, seed-plan) instead of the reference" },
       { name: "ops-max", kind: "int", value: "N", description: "most ops one generated client enqueues", min: 1, max: 100_000, default: 300 },
+      RUN_TIMEOUT_FLAG,
+      { name: "fail-fast", kind: "bool", description: "stop at the first failing seed; later seeds still running are abandoned" },
+      { name: "no-shrink", kind: "bool", description: "report failures as generated, without shrinking them" },
+      { name: "check-determinism", kind: "bool", description: "run every seed twice (on two workers when there are several) and fail it if the trace hashes differ" },
       { name: "json", kind: "bool", description: "print one JSON object, no progress" },
       { name: "out", kind: "string", value: "DIR", description: "where failure scenarios and reports go", default: "reports/out" },
     ],
@@ -67,6 +72,10 @@ export const exploreCommand: Command = {
       ...(mutant ? { mutant } : {}),
       ...(variant ? { variant } : {}),
       ops_max: flags["ops-max"] as number,
+      run_timeout_ms: flags["run-timeout"] as number,
+      ...(flags["fail-fast"] === true ? { stop_on_failure: true } : {}),
+      ...(flags["no-shrink"] === true ? { shrink: false } : {}),
+      ...(flags["check-determinism"] === true ? { check_determinism: true } : {}),
       onProgress: (p) =>
         progress.update(
           p.phase === "shrinking"
@@ -75,8 +84,21 @@ export const exploreCommand: Command = {
         ),
     });
     progress.done();
-    const label = `explore ${profile}${transport ? ` ${transport}` : ""}${mutant ? ` mutant ${mutant}` : ""}${variant ? ` variant ${variant}` : ""}${shard ? ` shard ${shard.k}/${shard.n}` : ""}`;
-    const extra = { from: flags.from, transport: transport ?? "drawn", profile, workers, shard: shard ? `${shard.k}/${shard.n}` : null, mutant: mutant ?? null, variant: variant ?? "reference" };
+    const label = `explore ${profile}${flags["check-determinism"] === true ? " (determinism checked)" : ""}${transport ? ` ${transport}` : ""}${mutant ? ` mutant ${mutant}` : ""}${variant ? ` variant ${variant}` : ""}${shard ? ` shard ${shard.k}/${shard.n}` : ""}`;
+    const extra = {
+      from: flags.from,
+      transport: transport ?? "drawn",
+      profile,
+      workers,
+      shard: shard ? `${shard.k}/${shard.n}` : null,
+      mutant: mutant ?? null,
+      variant: variant ?? "reference",
+      ops_max: flags["ops-max"],
+      run_timeout_ms: flags["run-timeout"],
+      check_determinism: flags["check-determinism"] === true,
+      fail_fast: flags["fail-fast"] === true,
+      shrink: flags["no-shrink"] !== true,
+    };
     const files = writeExploreOutputs(flags.out as string, result, { title: `replaysim ${label}`, extra });
     if (json) io.out(JSON.stringify(exploreJson(result, files, extra)));
     else {

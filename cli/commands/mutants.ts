@@ -7,6 +7,7 @@ import { PROFILES, type Profile } from "../../sim/scenario/arbitrary.ts";
 import { TRANSPORTS, type TransportName } from "../../sim/scenario/schema.ts";
 import { UsageError } from "../args.ts";
 import type { Command } from "../command.ts";
+import { RUN_TIMEOUT_FLAG } from "../run-timeout.ts";
 import { progressLine } from "../progress.ts";
 
 const NAMES = [...MUTANTS, ...VARIANTS].map((m) => m.name);
@@ -23,6 +24,7 @@ export const mutantsCommand: Command = {
       { name: "only", kind: "string", value: "A,B", description: "hunt only these mutants or variants (comma-separated)" },
       { name: "workers", kind: "int", value: "K", description: "worker threads (default: the core count)", min: 1, max: 64 },
       { name: "ops-max", kind: "int", value: "N", description: "most ops one generated client enqueues", min: 1, max: 100_000, default: 300 },
+      RUN_TIMEOUT_FLAG,
       { name: "json", kind: "bool", description: "print one JSON object, no progress" },
     ],
     notes: [`Mutants: ${MUTANTS.map((m) => m.name).join(", ")}`, `Variants: ${VARIANTS.map((v) => v.name).join(", ")}`, "Exit codes: 0 every one killed and the reference clean, 1 otherwise, 2 bad input."],
@@ -40,6 +42,7 @@ export const mutantsCommand: Command = {
       profile: flags.profile as Profile,
       workers: (flags.workers as number | undefined) ?? availableParallelism(),
       ops_max: flags["ops-max"] as number,
+      run_timeout_ms: flags["run-timeout"] as number,
       ...(only ? { names: only } : {}),
       onProgress: (text) => progress.update(text),
     });

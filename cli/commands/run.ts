@@ -2,24 +2,24 @@ import { writeFileSync } from "node:fs";
 import { consoleSummary, runJson } from "../../reports/run-summary.ts";
 import { canonicalJson } from "../../sim/history/canonical-json.ts";
 import { partsFor, UnknownPartsError } from "../../sim/parts.ts";
-import { runScenario } from "../../sim/run-scenario.ts";
+import { openPool } from "../../sim/explore/explore.ts";
+import { runGuarded } from "../../sim/explore/guarded-run.ts";
+import { RUN_TIMEOUT_MS_DEFAULT } from "../../sim/explore/pool.ts";
+import { reproCommand } from "../../sim/explore/repro.ts";
+import { determinismViolation } from "../../sim/explore/determinism.ts";
+import type { RunReport } from "../../sim/explore/tasks.ts";
 import { PROFILES, type Profile } from "../../sim/scenario/arbitrary.ts";
 import { generateScenario } from "../../sim/scenario/generate.ts";
 import { loadScenarioFile, resolveScenario, ScenarioError } from "../../sim/scenario/load.ts";
 import { TRANSPORTS, type Scenario, type TransportName } from "../../sim/scenario/schema.ts";
 import { UsageError } from "../args.ts";
 import type { Command } from "../command.ts";
+import { RUN_TIMEOUT_FLAG } from "../run-timeout.ts";
 
-/** The exact command line that replays a scenario. */
-export function reproCommand(flags: { seed?: number; scenario?: string; transport?: string; profile?: string; mutant?: string; variant?: string }): string {
-  const parts = ["replaysim run"];
-  if (flags.seed !== undefined) parts.push(`--seed ${flags.seed}`);
-  if (flags.scenario) parts.push(`--scenario ${flags.scenario}`);
-  if (flags.transport) parts.push(`--transport ${flags.transport}`);
-  if (flags.profile && !flags.scenario) parts.push(`--profile ${flags.profile}`);
-  if (flags.mutant) parts.push(`--mutant ${flags.mutant}`);
-  if (flags.variant) parts.push(`--variant ${flags.variant}`);
-  return parts.join(" ");
+/** Canonical lines of a report that kept its whole history. */
+function withLines(report: RunReport): RunReport {
+  if (report.lines || !report.history) return report;
+  return { ...report, lines: report.history.map((e) => canonicalJson([e.t, e.node, e.type, e.data])) };
 }
 
 export const runCommand: Command = {
@@ -35,6 +35,8 @@ export const runCommand: Command = {
       { name: "variant", kind: "string", value: "NAME", description: "run against a seed design: seed-original or seed-plan" },
       { name: "json", kind: "bool", description: "print one JSON object instead of text" },
       { name: "history", kind: "string", value: "FILE", description: "also write the canonical history, one event per line" },
+      RUN_TIMEOUT_FLAG,
+      { name: "check-determinism", kind: "bool", description: "run the scenario twice, on two workers, and fail if the trace hashes differ" },
     ],
     notes: ["Exit codes: 0 pass, 1 a checker found a violation, 2 bad input.", "Example: replaysim run --seed 7 --json"],
   },
@@ -63,11 +65,7 @@ export const runCommand: Command = {
       if (error instanceof ScenarioError || error instanceof UnknownPartsError) throw new UsageError(error.message);
       throw error;
     }
-    const result = await runScenario(scenario, { keepHistory: flags.history !== undefined });
-    if (flags.history !== undefined) {
-      const lines = (result.history ?? []).map((e) => canonicalJson([e.t, e.node, e.type, e.data]));
-      writeFileSync(flags.history as string, `${lines.join("\n")}\n`);
-    }
+    const run_timeout_ms = flags["run-timeout"] as number;
     const repro = reproCommand({
       ...(seed !== undefined ? { seed } : {}),
       ...(file ? { scenario: file } : {}),
@@ -75,7 +73,28 @@ export const runCommand: Command = {
       ...(mutant ? { mutant } : {}),
       ...(variant ? { variant } : {}),
       profile: flags.profile as string,
+      ...(run_timeout_ms !== RUN_TIMEOUT_MS_DEFAULT ? { run_timeout_ms } : {}),
+      check_determinism: flags["check-determinism"] === true,
     });
+    const check = flags["check-determinism"] === true;
+    // Even one run goes to a worker under the watchdog: code under test may spin forever.
+    const pool = openPool(check ? 2 : 1, run_timeout_ms);
+    let report: RunReport;
+    try {
+      const keep = flags.history !== undefined ? ("history" as const) : check ? ("lines" as const) : undefined;
+      const runs = await Promise.all((check ? [0, 1] : [0]).map(() => runGuarded(pool, scenario, { repro, ...(keep ? { keep } : {}) })));
+      if (runs.some((r) => r === null)) throw new Error("the run was cancelled");
+      report = runs[0]!.report;
+      const diverged = check ? determinismViolation(withLines(runs[0]!.report), withLines(runs[1]!.report)) : null;
+      if (diverged) report = { ...report, verdict: "fail", violations: [...report.violations, diverged] };
+    } finally {
+      await pool.close();
+    }
+    const result = { ...report, scenario };
+    if (flags.history !== undefined) {
+      const lines = (result.history ?? []).map((e) => canonicalJson([e.t, e.node, e.type, e.data]));
+      writeFileSync(flags.history as string, lines.length ? `${lines.join("\n")}\n` : "");
+    }
     if (flags.json) io.out(JSON.stringify(runJson(result)));
     else for (const line of consoleSummary(result, repro)) io.out(line);
     return result.verdict === "pass" ? 0 : 1;

@@ -5,9 +5,9 @@ import { cursorMonotonic } from "./cursor-monotonic.ts";
 import { exactlyOnce } from "./exactly-once.ts";
 import { liveness } from "./liveness.ts";
 import { order } from "./order.ts";
-import type { Checker, CheckerName, RunRecord, Violation } from "./record.ts";
+import type { Checker, JudgeName, RunRecord, Violation } from "./record.ts";
 
-export const CHECKER_FNS: Readonly<Record<CheckerName, Checker>> = {
+export const CHECKER_FNS: Readonly<Record<JudgeName, Checker>> = {
   "exactly-once": exactlyOnce,
   "cursor-monotonic": cursorMonotonic,
   order,
@@ -27,4 +27,4 @@ export function checkAll(record: RunRecord): Violation[] {
 }
 
 export type { Checker, CheckerName, RunRecord, Violation } from "./record.ts";
-export { CHECKERS } from "./record.ts";
+export { ALL_CHECKERS, CHECKERS } from "./record.ts";

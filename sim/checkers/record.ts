@@ -2,8 +2,18 @@ import type { HistoryEvent } from "../history/history.ts";
 import type { FinalClient, FinalShare } from "../final-state.ts";
 import type { CommittedOp, Outcome } from "../world.ts";
 
+/** The checkers that judge a run's record, in the order they run. */
 export const CHECKERS = ["exactly-once", "cursor-monotonic", "order", "ack-integrity", "capability", "convergence", "liveness"] as const;
-export type CheckerName = (typeof CHECKERS)[number];
+export type JudgeName = (typeof CHECKERS)[number];
+
+/**
+ * Verdicts the bench gives outside the record: `harness` when the code under
+ * test threw into the simulator or killed its worker, `determinism` when the
+ * same seed gave two trace hashes. (`liveness/hang` comes from the watchdog.)
+ */
+export const BENCH_CHECKERS = ["harness", "determinism"] as const;
+export const ALL_CHECKERS = [...CHECKERS, ...BENCH_CHECKERS] as const;
+export type CheckerName = (typeof ALL_CHECKERS)[number];
 
 /** A checker's finding: which invariant, which anomaly, the minimal witness, and when. */
 export interface Violation {

@@ -3,9 +3,13 @@ import type { GenerateOptions, Profile } from "../scenario/arbitrary.ts";
 import { generateScenario } from "../scenario/generate.ts";
 import type { Scenario, TransportName } from "../scenario/schema.ts";
 import { TRANSPORTS } from "../scenario/schema.ts";
-import { inProcessPool, workerPool, type TaskPool } from "./pool.ts";
+import { determinismViolation } from "./determinism.ts";
+import { runGuarded } from "./guarded-run.ts";
+import { RUN_TIMEOUT_MS_DEFAULT, workerPool, type TaskPool } from "./pool.ts";
+import { reproCommand } from "./repro.ts";
+import { shrinkFailure } from "./shrink.ts";
 import { scenarioSize, type ScenarioSize } from "./size.ts";
-import type { SeedOutcome } from "./tasks.ts";
+import type { RunReport } from "./tasks.ts";
 
 export interface Shard {
   /** 1-based. */
@@ -26,12 +30,19 @@ export interface ExploreOptions {
   mutant?: string | null;
   variant?: string;
   ops_max?: number;
-  /** Shrink at most this many failures (the rest keep their generated scenario). */
+  /** Wall budget of one run; past it the run is a `liveness/hang` failure. */
+  run_timeout_ms?: number;
+  /** Shrink failures (default true); at most one per distinct checker and anomaly, and at most `shrink_max`. */
+  shrink?: boolean;
   shrink_max?: number;
   /** Simulator runs one shrink may take. */
   shrink_runs_max?: number;
-  /** Stop at the first failing seed (what `mutants` wants). */
+  /** Wall time one shrink may take. */
+  shrink_time_ms?: number;
+  /** Stop at the first failing seed: later seeds still running are abandoned (what `mutants` and `--fail-fast` want). */
   stop_on_failure?: boolean;
+  /** Run every seed twice, on two workers when there are several, and fail it when the trace hashes differ. */
+  check_determinism?: boolean;
   onProgress?: (progress: ExploreProgress) => void;
   /** A pool to run on instead of starting one (and closing it) for this call. */
   pool?: TaskPool;
@@ -45,6 +56,26 @@ export interface ExploreProgress {
   phase: "exploring" | "shrinking";
 }
 
+/** What exploring one seed on one transport produced. */
+export interface SeedOutcome {
+  seed: number;
+  transport: TransportName;
+  verdict: "pass" | "fail";
+  trace_hash: string;
+  /** Checkers that found something, in checker order. */
+  checkers: CheckerName[];
+  /** The first violation, the one a failure is reported and shrunk by. */
+  violation: Violation | null;
+  faults_by_kind: Record<string, number>;
+  ops: number;
+  sim_time_ms: number;
+  wall_ms: number;
+  events: number;
+  outcome: RunReport["stats"]["outcome"];
+  /** The command that replays this seed as explore ran it. */
+  repro: string;
+}
+
 export interface ExploreFailure {
   seed: number;
   transport: TransportName;
@@ -52,8 +83,10 @@ export interface ExploreFailure {
   violation: Violation;
   /** The scenario to replay: shrunk when shrinking succeeded, else as generated. */
   scenario: Scenario | null;
-  shrunk: { runs: number; size_before: ScenarioSize; size_after: ScenarioSize; violation: Violation } | null;
+  shrunk: { runs: number; cut_short: boolean; size_before: ScenarioSize; size_after: ScenarioSize; violation: Violation } | null;
   options: GenerateOptions;
+  /** Replays the seed from its flags (the scenario file replays it too). */
+  repro_seed: string;
 }
 
 export interface ExploreResult {
@@ -66,9 +99,18 @@ export interface ExploreResult {
   verdicts: Record<string, number>;
   /** Faults injected per kind, over every run. */
   faults: Record<string, number>;
+  /** Runs stopped by the watchdog. */
+  hangs: number;
+  /** True when it stopped at the first failing seed before its range ended. */
+  stopped_early: boolean;
+  check_determinism: boolean;
+  run_timeout_ms: number;
   wall_ms: number;
   seeds_per_s: number;
 }
+
+/** Wall time one shrink may take; a hang costs the stall window per candidate, so its walk is cut here. */
+export const SHRINK_TIME_MS_DEFAULT = 30_000;
 
 /** The seeds of a range that belong to one shard: every n-th, starting at the k-th. */
 export function* seedsOf(from: number, count: number | undefined, shard: Shard | undefined): Generator<number> {
@@ -77,13 +119,35 @@ export function* seedsOf(from: number, count: number | undefined, shard: Shard |
   for (let i = k - 1; count === undefined || i < count; i += n) yield from + i;
 }
 
+function outcomeOf(report: RunReport, repro: string): SeedOutcome {
+  return {
+    seed: report.seed,
+    transport: report.transport,
+    verdict: report.verdict,
+    trace_hash: report.trace_hash,
+    checkers: [...new Set(report.violations.map((v) => v.checker))],
+    violation: report.violations[0] ?? null,
+    faults_by_kind: report.stats.faults_by_kind,
+    ops: report.stats.ops,
+    sim_time_ms: report.stats.sim_time_ms,
+    wall_ms: report.stats.wall_ms,
+    events: report.stats.events,
+    outcome: report.stats.outcome,
+    repro,
+  };
+}
+
 /**
- * Explores generated seeds: runs each, then shrinks the failures. The result
- * lists outcomes in seed order, so it is the same whatever the worker count.
+ * Explores generated seeds: runs each under the watchdog, then shrinks the
+ * failures. The result lists outcomes in seed order, so it is the same
+ * whatever the worker count. It always comes back with a verdict per seed:
+ * a hang, a crash of the code under test or a dead worker is a failure of
+ * that seed, never of the exploration.
  */
 export async function explore(options: ExploreOptions): Promise<ExploreResult> {
   const started = performance.now();
-  const pool: TaskPool = options.pool ?? openPool(options.workers);
+  const run_timeout_ms = options.pool?.run_timeout_ms ?? options.run_timeout_ms ?? RUN_TIMEOUT_MS_DEFAULT;
+  const pool: TaskPool = options.pool ?? openPool(options.workers, run_timeout_ms);
   const transports: (TransportName | undefined)[] = options.transport === "all" ? [...TRANSPORTS] : [options.transport];
   const genFor = (transport: TransportName | undefined): GenerateOptions => ({
     profile: options.profile,
@@ -92,6 +156,16 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
     ...(options.mutant ? { mutant: options.mutant } : {}),
     ...(options.variant ? { variant: options.variant } : {}),
   });
+  const reproFor = (seed: number, transport: TransportName | undefined) =>
+    reproCommand({
+      seed,
+      ...(transport ? { transport } : {}),
+      profile: options.profile,
+      ...(options.mutant ? { mutant: options.mutant } : {}),
+      ...(options.variant ? { variant: options.variant } : {}),
+      ...(run_timeout_ms !== RUN_TIMEOUT_MS_DEFAULT ? { run_timeout_ms } : {}),
+      ...(options.check_determinism ? { check_determinism: true } : {}),
+    });
   const outcomes: SeedOutcome[] = [];
   let seedsDone = 0;
   let failing = 0;
@@ -101,61 +175,67 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
   const report = (phase: ExploreProgress["phase"]) =>
     options.onProgress?.({ done: seedsDone, total, failures: failing, seeds_per_s: seedsDone / Math.max(0.001, (performance.now() - started) / 1000), phase });
 
+  /** One seed on one transport, twice under the determinism check; null when abandoned. */
+  const runOne = async (seed: number, transport: TransportName | undefined, signal: AbortSignal): Promise<SeedOutcome | null> => {
+    const scenario = generateScenario(seed, genFor(transport));
+    const repro = reproFor(seed, transport);
+    const keep = options.check_determinism ? ("lines" as const) : undefined;
+    const first = await runGuarded(pool, scenario, { signal, repro, ...(keep ? { keep } : {}) });
+    if (!first) return null;
+    let result = first.report;
+    if (options.check_determinism && result.trace_hash !== "") {
+      const second = await runGuarded(pool, scenario, { signal, repro, keep: "lines", ...(first.slot === null ? {} : { avoid_slot: first.slot }) });
+      if (!second) return null;
+      const diverged = determinismViolation(result, second.report);
+      if (diverged) result = { ...result, verdict: "fail", violations: [...result.violations, diverged] };
+    }
+    delete result.lines;
+    return outcomeOf(result, repro);
+  };
+
   try {
     // Keep every worker busy: a few seeds in flight per worker.
-    const inflight = new Set<Promise<void>>();
-    const window = Math.max(1, options.workers) * 2;
+    const inflight = new Map<number, { job: Promise<void>; abort: AbortController }>();
+    const window = Math.max(1, pool.size) * 2;
     for (;;) {
       if (stop || (options.time_ms !== undefined && performance.now() - started >= options.time_ms)) break;
       const next = seeds.next();
       if (next.done) break;
       const seed = next.value;
+      const abort = new AbortController();
       const job = (async () => {
-        const results = await Promise.all(transports.map((t) => pool.run({ kind: "run", seed, options: genFor(t) })));
-        for (const r of results) if (r.kind === "run") outcomes.push(r.outcome);
+        const results = await Promise.all(transports.map((t) => runOne(seed, t, abort.signal)));
+        if (results.some((r) => r === null)) return;
+        for (const r of results) outcomes.push(r!);
         seedsDone++;
-        if (results.some((r) => r.kind === "run" && r.outcome.verdict === "fail")) {
+        if (results.some((r) => r!.verdict === "fail")) {
           failing++;
-          if (options.stop_on_failure) stop = true;
+          if (options.stop_on_failure) {
+            stop = true;
+            // Later seeds can no longer be the first failure: abandon them now. Earlier ones still decide which seed is.
+            for (const [other, entry] of inflight) if (other > seed) entry.abort.abort();
+          }
         }
         report("exploring");
       })();
-      inflight.add(job);
-      void job.finally(() => inflight.delete(job));
-      if (inflight.size >= window) await Promise.race(inflight);
+      inflight.set(seed, { job, abort });
+      void job.finally(() => inflight.delete(seed));
+      if (inflight.size >= window) await Promise.race([...inflight.values()].map((e) => e.job));
     }
-    await Promise.all(inflight);
+    await Promise.all([...inflight.values()].map((e) => e.job));
 
     outcomes.sort((a, b) => a.seed - b.seed || TRANSPORTS.indexOf(a.transport) - TRANSPORTS.indexOf(b.transport));
+    let stopped_early = false;
     if (options.stop_on_failure) {
       // Keep the earliest failing seed and everything before it, whatever finished first.
       const first = outcomes.find((o) => o.verdict === "fail");
       const after = first ? outcomes.findIndex((o) => o.seed > first.seed) : -1;
       if (after !== -1) outcomes.splice(after);
+      stopped_early = first !== undefined && total !== null && seedsDone < total;
     }
     const failed = outcomes.filter((o) => o.verdict === "fail");
-    const shrinkMax = options.shrink_max ?? 10;
     report("shrinking");
-    const failures = await Promise.all(
-      failed.map(async (o, i): Promise<ExploreFailure> => {
-        // Exactly the options the seed ran with: a drawn transport must stay drawn, or fast-check draws another scenario.
-        const gen = genFor(options.transport === "all" ? o.transport : options.transport);
-        const violation = o.violation!;
-        if (i >= shrinkMax) return { seed: o.seed, transport: o.transport, checker: violation.checker, violation, scenario: null, shrunk: null, options: gen };
-        const r = await pool.run({ kind: "shrink", seed: o.seed, options: gen, checker: violation.checker, runs_max: options.shrink_runs_max ?? 200 });
-        const shrunk = r.kind === "shrink" ? r.shrunk : null;
-        if (!shrunk) return { seed: o.seed, transport: o.transport, checker: violation.checker, violation, scenario: null, shrunk: null, options: gen };
-        return {
-          seed: o.seed,
-          transport: o.transport,
-          checker: violation.checker,
-          violation,
-          scenario: shrunk.scenario,
-          shrunk: { runs: shrunk.runs, size_before: scenarioSize(generateScenario(o.seed, gen)), size_after: scenarioSize(shrunk.scenario), violation: shrunk.violation },
-          options: gen,
-        };
-      }),
-    );
+    const failures = await shrinkAll(pool, failed, options, (o) => genFor(options.transport === "all" ? o.transport : options.transport));
 
     const verdicts: Record<string, number> = {};
     const faults: Record<string, number> = {};
@@ -173,6 +253,10 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
       failures,
       verdicts: Object.fromEntries(Object.entries(verdicts).sort()),
       faults: Object.fromEntries(Object.entries(faults).sort()),
+      hangs: outcomes.filter((o) => o.outcome === "hang").length,
+      stopped_early,
+      check_determinism: options.check_determinism === true,
+      run_timeout_ms,
       wall_ms: Math.round(wall_ms),
       seeds_per_s: Math.round((seedList.length / Math.max(0.001, wall_ms / 1000)) * 10) / 10,
     };
@@ -181,7 +265,41 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
   }
 }
 
-/** K worker threads, or this thread when K is 1. */
-export function openPool(workers: number): TaskPool {
-  return workers > 1 ? workerPool(workers) : inProcessPool();
+/**
+ * Shrinks the first failure of each distinct checker and anomaly (the others
+ * are most likely the same bug), at most `shrink_max` of them, in parallel.
+ * A determinism failure is not shrunk: its evidence needs two runs.
+ */
+async function shrinkAll(pool: TaskPool, failed: SeedOutcome[], options: ExploreOptions, genOf: (o: SeedOutcome) => GenerateOptions): Promise<ExploreFailure[]> {
+  const shrinkMax = options.shrink === false ? 0 : (options.shrink_max ?? 10);
+  const kinds = new Set<string>();
+  const chosen = new Set<SeedOutcome>();
+  for (const o of failed) {
+    const v = o.violation!;
+    const kind = `${v.checker}/${v.anomaly}`;
+    if (chosen.size >= shrinkMax || kinds.has(kind) || o.checkers.includes("determinism")) continue;
+    kinds.add(kind);
+    chosen.add(o);
+  }
+  return Promise.all(
+    failed.map(async (o): Promise<ExploreFailure> => {
+      // Exactly the options the seed ran with: a drawn transport must stay drawn, or fast-check draws another scenario.
+      const gen = genOf(o);
+      const violation = o.violation!;
+      const base = { seed: o.seed, transport: o.transport, checker: violation.checker, violation, options: gen, repro_seed: o.repro };
+      if (!chosen.has(o)) return { ...base, scenario: null, shrunk: null };
+      const shrunk = await shrinkFailure(pool, o.seed, gen, violation, { runs_max: options.shrink_runs_max ?? 200, time_ms: options.shrink_time_ms ?? SHRINK_TIME_MS_DEFAULT });
+      if (!shrunk) return { ...base, scenario: null, shrunk: null };
+      return {
+        ...base,
+        scenario: shrunk.scenario,
+        shrunk: { runs: shrunk.runs, cut_short: shrunk.cut_short, size_before: scenarioSize(generateScenario(o.seed, gen)), size_after: scenarioSize(shrunk.scenario), violation: shrunk.violation },
+      };
+    }),
+  );
+}
+
+/** K supervised worker threads (at least one: even `--workers 1` runs under the watchdog). */
+export function openPool(workers: number, run_timeout_ms = RUN_TIMEOUT_MS_DEFAULT): TaskPool {
+  return workerPool(Math.max(1, workers), run_timeout_ms);
 }

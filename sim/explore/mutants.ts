@@ -41,6 +41,7 @@ export interface HuntOptions {
   profile: Profile;
   workers: number;
   ops_max?: number;
+  run_timeout_ms?: number;
   /** Only these mutants and variants (all when absent). */
   names?: readonly string[];
   onProgress?: (text: string) => void;
@@ -60,7 +61,7 @@ export function median(values: readonly number[]): number | null {
  */
 export async function huntMutants(options: HuntOptions): Promise<HuntResult> {
   const started = performance.now();
-  const pool = openPool(options.workers);
+  const pool = openPool(options.workers, options.run_timeout_ms);
   const targets: { component: Mutant; kind: "mutant" | "variant" }[] = [
     ...MUTANTS.map((component) => ({ component, kind: "mutant" as const })),
     ...VARIANTS.map((component) => ({ component, kind: "variant" as const })),
@@ -83,6 +84,8 @@ export async function huntMutants(options: HuntOptions): Promise<HuntResult> {
         ...common,
         seeds: options.seeds,
         stop_on_failure: true,
+        // A nondeterministic build passes every single run: only running each seed twice catches it.
+        check_determinism: component.caught_by.includes("determinism"),
         ...(kind === "mutant" ? { mutant: component.name } : { variant: component.name }),
         onProgress: (p) => options.onProgress?.(`${i + 1}/${targets.length} ${component.name}: seed ${options.from + p.done - 1}, ${p.failures ? "killed" : "alive"}`),
       });
@@ -104,7 +107,8 @@ export async function huntMutants(options: HuntOptions): Promise<HuntResult> {
     }
     const reference_seeds = Math.max(0, ...verdicts.map((v) => v.seeds_to_kill ?? options.seeds));
     options.onProgress?.(`reference over seeds ${options.from}..${options.from + reference_seeds - 1}…`);
-    const reference = reference_seeds > 0 ? await explore({ ...common, seeds: reference_seeds }) : null;
+    const checkDeterminism = targets.some((t) => t.component.caught_by.includes("determinism"));
+    const reference = reference_seeds > 0 ? await explore({ ...common, seeds: reference_seeds, check_determinism: checkDeterminism }) : null;
     const kills = verdicts.filter((v) => v.killed);
     return {
       reference_clean: reference === null || reference.failures.length === 0,

@@ -1,62 +1,242 @@
 import { Worker } from "node:worker_threads";
-import { runTask, type Task, type TaskResult } from "./tasks.ts";
+import { monitorBuffer, readMonitor, type MonitorReading } from "../kernel/run-monitor.ts";
+import type { RunReport, RunTask } from "./tasks.ts";
 
-/** Runs tasks on K worker threads, or in this thread when K is 1. */
+// Every simulated run happens in a worker thread that this thread can
+// terminate (DESIGN.md, "Budgets"). Code under test that spins in microtasks
+// never lets a timer of its own thread fire, so the watchdog lives here:
+// a run past its wall budget, or one whose event counter has stood still for
+// a while, is stopped, and a warm spare worker takes its place at once.
+
+/** The default wall budget of one run: about 50× a typical seed, and 10× the slowest of 700. */
+export const RUN_TIMEOUT_MS_DEFAULT = 10_000;
+/** A running world whose event counter stands still this long is spinning (at least 2 s, at most the budget). */
+export function stallAfter(run_timeout_ms: number): number {
+  return Math.min(run_timeout_ms, Math.max(2_000, run_timeout_ms / 5));
+}
+/** Workers that die this many times in a row before they are ready mean the bench itself is broken. */
+const START_FAILURES_MAX = 3;
+const WATCH_INTERVAL_MS = 100;
+
+export type PoolResult =
+  | { kind: "done"; report: RunReport; slot: number }
+  /** Stopped by the watchdog: over budget, or no event for `stall_ms`. */
+  | { kind: "hang"; reason: "budget" | "stall"; wall_ms: number; budget_ms: number; stall_ms: number; monitor: MonitorReading; slot: number }
+  /** The worker died under the run (an uncaught error in it, or it ran out of memory). */
+  | { kind: "died"; message: string; wall_ms: number; monitor: MonitorReading; slot: number }
+  | { kind: "cancelled" };
+
+export interface RunOptions {
+  /** Prefer any other worker than this one (the determinism check's second run). */
+  avoid_slot?: number;
+  signal?: AbortSignal;
+}
+
 export interface TaskPool {
-  run(task: Task): Promise<TaskResult>;
+  readonly size: number;
+  readonly run_timeout_ms: number;
+  run(task: RunTask, options?: RunOptions): Promise<PoolResult>;
   close(): Promise<void>;
 }
 
-export function inProcessPool(): TaskPool {
-  return { run: runTask, close: async () => {} };
+interface Job {
+  id: number;
+  task: RunTask;
+  options: RunOptions;
+  resolve: (result: PoolResult) => void;
+  started: number;
+  events: number;
+  moved: number;
+  settled: boolean;
 }
 
-export function workerPool(size: number): TaskPool {
-  const idle: Worker[] = [];
-  const queue: { task: Task; resolve: (r: TaskResult) => void; reject: (e: Error) => void }[] = [];
-  const pending = new Map<number, { resolve: (r: TaskResult) => void; reject: (e: Error) => void; worker: Worker }>();
+/** One place a run happens. Its worker changes when the watchdog replaces it; its monitor stays. */
+interface Slot {
+  index: number;
+  worker: Worker | null;
+  job: Job | null;
+  monitor: SharedArrayBuffer;
+}
+
+/** K supervised worker threads; K = 1 is still a worker, never this thread. */
+export function workerPool(size: number, run_timeout_ms = RUN_TIMEOUT_MS_DEFAULT): TaskPool {
+  const stall_ms = stallAfter(run_timeout_ms);
+  const slots: Slot[] = [];
+  const queue: Job[] = [];
+  const ready = new Set<Worker>();
+  /** Workers already let go of: their exit is no news. */
+  const retired = new WeakSet<Worker>();
+  let spare: Worker | null = null;
+  let startFailures = 0;
   let nextId = 0;
-  const workers: Worker[] = [];
+  let closed = false;
+  let broken: string | null = null;
+
+  const finish = (job: Job, result: PoolResult) => {
+    if (job.settled) return;
+    job.settled = true;
+    job.resolve(result);
+  };
+
+  const died = (job: Job, slot: Slot, message: string): PoolResult => ({
+    kind: "died",
+    message,
+    wall_ms: job.started ? performance.now() - job.started : 0,
+    monitor: readMonitor(slot.monitor),
+    slot: slot.index,
+  });
+
+  const spawn = (): Worker => {
+    const worker = new Worker(new URL("./worker-entry.mjs", import.meta.url));
+    worker.on("message", (message: { ready?: true; id?: number; report?: RunReport; error?: string }) => onMessage(worker, message));
+    worker.on("error", (error) => onLost(worker, `worker died: ${error?.stack ?? String(error)}`));
+    worker.on("exit", (code) => onLost(worker, `worker exited with code ${code}`));
+    return worker;
+  };
+
+  const ensureSpare = () => {
+    if (!closed && broken === null && spare === null) spare = spawn();
+  };
+
+  /** Gives a slot a worker: the warm spare when there is one. */
+  const fill = (slot: Slot) => {
+    if (closed || broken !== null) return;
+    slot.worker = spare ?? spawn();
+    spare = null;
+    ensureSpare();
+  };
+
+  const onMessage = (worker: Worker, message: { ready?: true; id?: number; report?: RunReport; error?: string }) => {
+    if (message.ready) {
+      ready.add(worker);
+      startFailures = 0;
+      dispatch();
+      return;
+    }
+    const slot = slots.find((s) => s.worker === worker);
+    const job = slot?.job;
+    if (!slot || !job || job.id !== message.id) return;
+    slot.job = null;
+    finish(job, message.report ? { kind: "done", report: message.report, slot: slot.index } : died(job, slot, message.error ?? "the worker answered with nothing"));
+    dispatch();
+  };
+
+  const onLost = (worker: Worker, why: string) => {
+    if (retired.has(worker)) return;
+    retired.add(worker);
+    const wasReady = ready.delete(worker);
+    if (!wasReady && !closed && ++startFailures >= START_FAILURES_MAX) {
+      broken = `explore workers fail to start: ${why}`;
+      for (const job of queue.splice(0)) finish(job, died(job, slots[0]!, broken));
+    }
+    if (worker === spare) {
+      spare = null;
+      ensureSpare();
+      return;
+    }
+    const slot = slots.find((s) => s.worker === worker);
+    if (!slot) return;
+    slot.worker = null;
+    const job = slot.job;
+    slot.job = null;
+    if (job) finish(job, died(job, slot, why));
+    fill(slot);
+    dispatch();
+  };
+
+  /** Stops the worker under a slot and puts the spare in its place. */
+  const replace = (slot: Slot) => {
+    const worker = slot.worker;
+    slot.worker = null;
+    slot.job = null;
+    if (worker) {
+      retired.add(worker);
+      ready.delete(worker);
+      void worker.terminate();
+    }
+    fill(slot);
+  };
 
   const dispatch = () => {
-    while (idle.length > 0 && queue.length > 0) {
-      const worker = idle.pop()!;
-      const { task, resolve, reject } = queue.shift()!;
-      const id = nextId++;
-      pending.set(id, { resolve, reject, worker });
-      worker.postMessage({ id, task });
+    for (let i = 0; i < queue.length; i++) {
+      const job = queue[i]!;
+      const free = slots.filter((s) => s.job === null && s.worker !== null && ready.has(s.worker));
+      if (free.length === 0) return;
+      const slot = free.find((s) => s.index !== job.options.avoid_slot) ?? (slots.length === 1 ? free[0] : undefined);
+      if (!slot) continue;
+      queue.splice(i--, 1);
+      slot.job = job;
+      job.started = performance.now();
+      job.moved = job.started;
+      job.events = -1;
+      slot.worker!.postMessage({ id: job.id, task: job.task, monitor: slot.monitor });
     }
   };
 
-  for (let i = 0; i < size; i++) {
-    const worker = new Worker(new URL("./worker-entry.mjs", import.meta.url));
-    worker.on("message", ({ id, result, error }: { id: number; result?: TaskResult; error?: string }) => {
-      const job = pending.get(id);
-      if (!job) return;
-      pending.delete(id);
-      idle.push(worker);
-      if (error !== undefined) job.reject(new Error(`explore worker failed: ${error}`));
-      else job.resolve(result!);
-      dispatch();
-    });
-    worker.on("error", (error) => {
-      for (const [id, job] of pending) {
-        if (job.worker !== worker) continue;
-        pending.delete(id);
-        job.reject(error);
+  // The watchdog: reads each busy worker's monitor from this thread.
+  const watchdog = setInterval(() => {
+    const now = performance.now();
+    for (const slot of slots) {
+      const job = slot.job;
+      if (!job) continue;
+      const reading = readMonitor(slot.monitor);
+      if (reading.events !== job.events || reading.phase !== "running") {
+        job.events = reading.events;
+        job.moved = now;
       }
-    });
-    workers.push(worker);
-    idle.push(worker);
+      const overBudget = now - job.started > run_timeout_ms;
+      const stalled = reading.phase === "running" && now - job.moved > stall_ms;
+      if (!overBudget && !stalled) continue;
+      replace(slot);
+      finish(job, { kind: "hang", reason: overBudget ? "budget" : "stall", wall_ms: now - job.started, budget_ms: run_timeout_ms, stall_ms, monitor: reading, slot: slot.index });
+      dispatch();
+    }
+  }, WATCH_INTERVAL_MS);
+  watchdog.unref();
+
+  for (let i = 0; i < Math.max(1, size); i++) {
+    const slot: Slot = { index: i, worker: null, job: null, monitor: monitorBuffer() };
+    slots.push(slot);
+    slot.worker = spawn();
   }
+  ensureSpare();
+
+  const cancel = (job: Job) => {
+    const queued = queue.indexOf(job);
+    if (queued !== -1) queue.splice(queued, 1);
+    const slot = slots.find((s) => s.job === job);
+    if (slot) {
+      replace(slot);
+      dispatch();
+    }
+    finish(job, { kind: "cancelled" });
+  };
 
   return {
-    run: (task) =>
-      new Promise((resolve, reject) => {
-        queue.push({ task, resolve, reject });
+    size: slots.length,
+    run_timeout_ms,
+    run(task, options = {}) {
+      return new Promise<PoolResult>((resolve) => {
+        const job: Job = { id: nextId++, task, options, resolve, started: 0, events: -1, moved: 0, settled: false };
+        if (closed || options.signal?.aborted) return finish(job, { kind: "cancelled" });
+        if (broken !== null) return finish(job, died(job, slots[0]!, broken));
+        options.signal?.addEventListener("abort", () => cancel(job), { once: true });
+        queue.push(job);
         dispatch();
-      }),
-    close: async () => {
+      });
+    },
+    async close() {
+      closed = true;
+      clearInterval(watchdog);
+      for (const job of queue.splice(0)) finish(job, { kind: "cancelled" });
+      const workers = [...slots.map((s) => s.worker), spare].filter((w): w is Worker => w !== null);
+      for (const slot of slots) {
+        if (slot.job) finish(slot.job, { kind: "cancelled" });
+        slot.job = null;
+        slot.worker = null;
+      }
+      spare = null;
+      for (const w of workers) retired.add(w);
       await Promise.all(workers.map((w) => w.terminate()));
     },
   };

@@ -1,50 +1,41 @@
-import type { CheckerName, Violation } from "../checkers/record.ts";
-import { runScenario } from "../run-scenario.ts";
-import type { GenerateOptions } from "../scenario/arbitrary.ts";
-import { generateScenario } from "../scenario/generate.ts";
+import type { Violation } from "../checkers/record.ts";
+import { canonicalJson } from "../history/canonical-json.ts";
+import type { HistoryEvent } from "../history/history.ts";
+import { runScenario, type FinalSummary, type RunStats } from "../run-scenario.ts";
 import type { Scenario, TransportName } from "../scenario/schema.ts";
-import { shrinkFailure, type Shrunk } from "./shrink.ts";
 
-/** What exploring one seed on one transport produced. */
-export interface SeedOutcome {
+/** One run for a worker: a whole scenario, and how much of its history to send back. */
+export interface RunTask {
+  scenario: Scenario;
+  /** "lines": the canonical history lines (for the determinism check); "history": the events (for reports). */
+  keep?: "lines" | "history";
+}
+
+/** What a run sends back across the thread boundary. */
+export interface RunReport {
   seed: number;
   transport: TransportName;
   verdict: "pass" | "fail";
   trace_hash: string;
-  /** Checkers that found something, in checker order. */
-  checkers: CheckerName[];
-  /** The first violation, the one a failure is reported and shrunk by. */
-  violation: Violation | null;
-  faults_by_kind: Record<string, number>;
-  ops: number;
-  sim_time_ms: number;
-  wall_ms: number;
+  violations: Violation[];
+  stats: RunStats;
+  final: FinalSummary;
+  lines?: string[];
+  history?: HistoryEvent[];
 }
 
-export type Task =
-  | { kind: "run"; seed: number; options: GenerateOptions }
-  | { kind: "shrink"; seed: number; options: GenerateOptions; checker: CheckerName; runs_max: number };
-
-export type TaskResult = { kind: "run"; outcome: SeedOutcome } | { kind: "shrink"; shrunk: Shrunk | null };
-
-export async function runSeed(seed: number, options: GenerateOptions): Promise<SeedOutcome> {
-  const scenario: Scenario = generateScenario(seed, options);
-  const result = await runScenario(scenario);
-  return {
-    seed,
-    transport: scenario.transport,
+export async function runTask(task: RunTask): Promise<RunReport> {
+  const result = await runScenario(task.scenario, { keepHistory: task.keep !== undefined });
+  const report: RunReport = {
+    seed: result.seed,
+    transport: result.transport,
     verdict: result.verdict,
     trace_hash: result.trace_hash,
-    checkers: [...new Set(result.violations.map((v) => v.checker))],
-    violation: result.violations[0] ?? null,
-    faults_by_kind: result.stats.faults_by_kind,
-    ops: result.stats.ops,
-    sim_time_ms: result.stats.sim_time_ms,
-    wall_ms: result.stats.wall_ms,
+    violations: result.violations,
+    stats: result.stats,
+    final: result.final,
   };
-}
-
-export async function runTask(task: Task): Promise<TaskResult> {
-  if (task.kind === "run") return { kind: "run", outcome: await runSeed(task.seed, task.options) };
-  return { kind: "shrink", shrunk: await shrinkFailure(task.seed, task.options, task.checker, task.runs_max) };
+  if (task.keep === "lines") report.lines = (result.history ?? []).map((e) => canonicalJson([e.t, e.node, e.type, e.data]));
+  if (task.keep === "history") report.history = result.history ?? [];
+  return report;
 }

@@ -16,13 +16,21 @@ export interface HistoryEvent {
 export class History {
   readonly events: HistoryEvent[] = [];
   readonly #hash: Hash = createHash("sha256");
+  readonly #onLine: ((line: string) => void) | undefined;
   #digest: string | undefined;
+
+  /** `onLine` sees each canonical line as it is recorded (the run monitor keeps the last few). */
+  constructor(onLine?: (line: string) => void) {
+    this.#onLine = onLine;
+  }
 
   record(t: number, node: string, type: string, data: Record<string, unknown> = {}): HistoryEvent {
     if (this.#digest !== undefined) throw new Error("history is sealed");
     const event = { t, node, type, data };
     this.events.push(event);
-    this.#hash.update(`${canonicalJson([t, node, type, data])}\n`);
+    const line = canonicalJson([t, node, type, data]);
+    this.#hash.update(`${line}\n`);
+    this.#onLine?.(line);
     return event;
   }
 

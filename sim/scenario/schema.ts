@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CRASH_POINTS, type CrashPoint } from "../../protocol/ports.ts";
+import { ALL_CHECKERS } from "../checkers/record.ts";
 
 // A scenario is data: everything a run depends on besides the code under test.
 // Saved, shrunk, read by a person, committed as a regression (DESIGN.md, "Scenarios").
@@ -111,9 +112,10 @@ export const scenarioSchema = z
     faults: faultRatesSchema.default(() => faultRatesSchema.parse({})),
     timeline: z.array(timelineActionSchema).max(1000).default([]),
     liveness: z.strictObject({ deadline_ms: z.int().min(1).max(86_400_000).default(300_000) }).default(() => ({ deadline_ms: 300_000 })),
+    /** Without `events_max`, the limit scales with the scenario's size (sim/run-limits.ts). */
     limits: z
-      .strictObject({ events_max: z.int().min(1).max(100_000_000).default(2_000_000), sim_time_ms_max: z.int().min(1).default(7_200_000) })
-      .default(() => ({ events_max: 2_000_000, sim_time_ms_max: 7_200_000 })),
+      .strictObject({ events_max: z.int().min(1).max(100_000_000).optional(), sim_time_ms_max: z.int().min(1).default(7_200_000) })
+      .default(() => ({ sim_time_ms_max: 7_200_000 })),
     variant: z.string().max(64).default("reference"),
     mutant: z.string().max(64).nullable().default(null),
     /** What a named scenario must exercise; its gate test fails if the run did not. */
@@ -126,7 +128,7 @@ export const scenarioSchema = z
         /** Clients that must end stopped with this code, still holding their ops. */
         stopped: z.record(clientNode, z.string()).optional(),
         /** The run must fail with this checker (a mutant's regression file); without it, it must pass. */
-        fails_with: z.enum(["exactly-once", "cursor-monotonic", "order", "ack-integrity", "capability", "convergence", "liveness"]).optional(),
+        fails_with: z.enum(ALL_CHECKERS).optional(),
         /** How many producers must have written to a share, by share index. */
         producers: z.record(z.string().regex(/^\d$/), z.int().min(0)).optional(),
       })

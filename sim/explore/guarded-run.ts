@@ -1,0 +1,70 @@
+import type { Violation } from "../checkers/record.ts";
+import type { Scenario } from "../scenario/schema.ts";
+import type { PoolResult, RunOptions, TaskPool } from "./pool.ts";
+import type { RunReport, RunTask } from "./tasks.ts";
+
+// Runs a scenario under the pool's watchdog. Whatever happens to the run
+// (a verdict, a hang, a dead worker) it comes back as a report with a verdict.
+
+export interface GuardedRun {
+  report: RunReport;
+  /** The worker it ran on; null when it never ran on one. */
+  slot: number | null;
+}
+
+function parseLine(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return line;
+  }
+}
+
+function stoppedReport(scenario: Scenario, violation: Violation, stats: { sim_time_ms: number; events: number; wall_ms: number }, outcome: "hang" | "harness_error"): RunReport {
+  return {
+    seed: scenario.seed,
+    transport: scenario.transport,
+    verdict: "fail",
+    trace_hash: "",
+    violations: [violation],
+    stats: { ops: 0, applied: 0, faults: 0, faults_by_kind: {}, sim_time_ms: stats.sim_time_ms, wall_ms: Math.round(stats.wall_ms), events: stats.events, outcome },
+    final: { clients: [], shares: [] },
+  };
+}
+
+/** The report of a run the pool did not let finish. */
+export function reportOf(scenario: Scenario, result: Exclude<PoolResult, { kind: "done" | "cancelled" }>, repro: string | undefined): RunReport {
+  const m = result.monitor;
+  const where = { seed: scenario.seed, transport: scenario.transport, sim_time_ms: m.sim_time_ms, events: m.events, ...(repro ? { repro } : {}) };
+  if (result.kind === "hang") {
+    const why =
+      result.reason === "stall"
+        ? `no simulator event for ${Math.round(result.stall_ms)} ms of wall time: the code under test spins without yielding`
+        : `no verdict within the ${Math.round(result.budget_ms)} ms wall budget`;
+    const violation: Violation = {
+      checker: "liveness",
+      anomaly: "hang",
+      message: `${why}; stopped at ${m.sim_time_ms} ms of virtual time after ${m.events} events`,
+      t_ms: m.sim_time_ms,
+      witness: { ...where, wall_ms: Math.round(result.wall_ms), budget_ms: result.budget_ms, phase: m.phase, last_events: m.last_lines.map(parseLine) },
+    };
+    return stoppedReport(scenario, violation, { sim_time_ms: m.sim_time_ms, events: m.events, wall_ms: result.wall_ms }, "hang");
+  }
+  const violation: Violation = {
+    checker: "harness",
+    anomaly: "worker_died",
+    message: `the worker running this seed died: ${result.message.split("\n")[0]}`,
+    t_ms: m.sim_time_ms,
+    witness: { ...where, error: result.message.split("\n").slice(0, 8), last_events: m.last_lines.map(parseLine) },
+  };
+  return stoppedReport(scenario, violation, { sim_time_ms: m.sim_time_ms, events: m.events, wall_ms: result.wall_ms }, "harness_error");
+}
+
+/** Runs `scenario` on the pool; null only when cancelled. */
+export async function runGuarded(pool: TaskPool, scenario: Scenario, options: RunOptions & { keep?: RunTask["keep"]; repro?: string } = {}): Promise<GuardedRun | null> {
+  const task: RunTask = { scenario, ...(options.keep ? { keep: options.keep } : {}) };
+  const result = await pool.run(task, options);
+  if (result.kind === "cancelled") return null;
+  if (result.kind === "done") return { report: result.report, slot: result.slot };
+  return { report: reportOf(scenario, result, options.repro), slot: result.slot };
+}

@@ -1,0 +1,17 @@
+import type { Scenario } from "./scenario/schema.ts";
+
+// Every run has limits (DESIGN.md, "Budgets"). The event limit scales with the
+// scenario's size, so a process retrying in a zero-delay loop, which never lets
+// virtual time advance, ends in seconds of wall time with `event_limit`
+// instead of running up millions of events.
+
+/** Events any run may take, however small. */
+export const EVENTS_BASE = 50_000;
+/** Events per op the workload will enqueue, beyond the base. */
+export const EVENTS_PER_OP = 200;
+
+export function eventsMax(scenario: Pick<Scenario, "clients" | "limits">): number {
+  if (scenario.limits.events_max !== undefined) return scenario.limits.events_max;
+  const ops = scenario.clients.reduce((sum, c) => sum + c.ops, 0);
+  return EVENTS_BASE + EVENTS_PER_OP * ops;
+}
