@@ -50,7 +50,7 @@ function convert(spec: FlagSpec, raw: string): string | number {
   }
   if (spec.kind === "duration") {
     const ms = parseDuration(raw);
-    if (ms === undefined || ms <= 0) throw new UsageError(`${flag} expects a duration like 60s, 2m or 500ms, got '${raw}'`);
+    if (ms === undefined || ms <= 0) throw new UsageError(`${flag} expects a positive duration like 60s, 2m or 500ms, got '${raw}'`);
     return ms;
   }
   if (spec.choices && !spec.choices.includes(raw)) {

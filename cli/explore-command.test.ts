@@ -43,7 +43,7 @@ describe("replaysim explore", () => {
     [["--workers", "0"], /--workers must be at least 1/],
     [["--profile", "spicy"], /--profile must be one of calm, flaky, chaos, swarm/],
     [["--seeds", "5", "--time", "10s"], /give --seeds or --time, not both/],
-    [["--time", "soon"], /--time expects a duration/],
+    [["--time", "soon"], /--time expects a positive duration/],
     [["--mutant", "nope"], /unknown mutant 'nope'/],
   ])("bad input %j exits 2", async (args, message) => {
     const r = await replaysim("explore", ...args);

@@ -29,10 +29,27 @@ describe("replaysim run", () => {
     [["run", "--seed", "1", "--bogus"], /unknown flag --bogus/],
     [["run"], /give --seed S, --scenario FILE, or both/],
     [["nope"], /unknown command 'nope'/],
+    [["run", "--seed", "1", "--run-timeout", "0"], /--run-timeout expects a positive duration/],
+    [["run", "--seed", "1", "--run-timeout", "soon"], /--run-timeout expects a positive duration/],
+    [["explore", "--run-timeout", "0s"], /--run-timeout expects a positive duration/],
+    [["mutants", "--run-timeout", "-5s"], /--run-timeout (expects a positive duration|needs a value)/],
   ])("bad input %j exits 2 with a clear message", async (args, message) => {
     const r = await replaysim(...args);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
+  }, 60_000);
+
+  test("a run that spins forever ends with exit 1, liveness/hang and a repro that does the same", async () => {
+    const args = ["run", "--seed", "1", "--transport", "websocket", "--mutant", "client-spin-microtask", "--run-timeout", "3s"];
+    const r = await replaysim(...args, "--json");
+    expect(r.code).toBe(1);
+    const v = JSON.parse(r.stdout).violations[0];
+    expect([v.checker, v.anomaly]).toEqual(["liveness", "hang"]);
+    expect(v.witness.repro).toBe("replaysim run --seed 1 --transport websocket --profile swarm --mutant client-spin-microtask --run-timeout 3000ms");
+    const text = await replaysim(...v.witness.repro.split(" ").slice(1));
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/liveness\/hang/);
+    expect(text.stdout).toMatch(/last \d+ history events:/);
   }, 60_000);
 
   test("a bad scenario file exits 2 naming the bad field", async () => {

@@ -8,9 +8,11 @@ import { explore } from "../sim/explore/explore.ts";
 const FROM = 1;
 const SEEDS = 40;
 
-test(`seeds ${FROM}..${FROM + SEEDS - 1} pass on every transport (swarm profile)`, async () => {
-  const result = await explore({ from: FROM, seeds: SEEDS, transport: "all", profile: "swarm", workers: 1 });
+test(`seeds ${FROM}..${FROM + SEEDS - 1} pass on every transport (swarm profile), each run twice on two workers with the same trace hash`, async () => {
+  const result = await explore({ from: FROM, seeds: SEEDS, transport: "all", profile: "swarm", workers: 2, check_determinism: true });
+  expect(result.check_determinism).toBe(true);
   expect(result.runs).toBe(SEEDS * 3);
+  expect(result.hangs).toBe(0);
   const failing = result.failures.map((f) => `seed ${f.seed} ${f.transport}: ${f.checker}/${f.violation.anomaly}: ${f.violation.message}`);
   expect(failing).toEqual([]);
   // The range is not calm: faults of many kinds were injected.
