@@ -22,12 +22,15 @@ export function exploreJson(result: ExploreResult, files: readonly FailureFile[]
       anomaly: f.violation.anomaly,
       message: f.violation.message,
       witness: f.violation.witness,
-      shrunk: f.shrunk ? { runs: f.shrunk.runs, size_before: f.shrunk.size_before, size_after: f.shrunk.size_after, message: f.shrunk.violation.message } : null,
+      shrunk: f.shrunk ? { runs: f.shrunk.runs, cut_short: f.shrunk.cut_short, size_before: f.shrunk.size_before, size_after: f.shrunk.size_after, message: f.shrunk.violation.message } : null,
       scenario_file: path,
       repro,
+      repro_seed: f.repro_seed,
     })),
     verdicts: result.verdicts,
     faults: result.faults,
+    hangs: result.hangs,
+    stopped_early: result.stopped_early,
     wall_ms: result.wall_ms,
     seeds_per_s: result.seeds_per_s,
   };
@@ -43,6 +46,8 @@ export function exploreConsole(result: ExploreResult, files: readonly FailureFil
   lines.push(`checkers: ${verdicts.length === 0 ? "no violations" : verdicts.map(([c, n]) => `${c} ${n}`).join(", ")}`);
   const faults = Object.entries(result.faults);
   lines.push(`faults injected: ${faults.length === 0 ? "none" : faults.map(([k, n]) => `${k} ${n}`).join(", ")}`);
+  if (result.hangs > 0) lines.push(`watchdog: ${result.hangs} run${result.hangs === 1 ? "" : "s"} stopped past the ${result.run_timeout_ms} ms budget or spinning`);
+  if (result.stopped_early) lines.push("stopped at the first failing seed (--fail-fast)");
   for (const { failure: f, path, repro } of files) {
     lines.push("");
     lines.push(`✗ seed ${f.seed} ${f.transport}: ${f.checker}/${f.violation.anomaly}${f.violation.t_ms === null ? "" : ` at ${f.violation.t_ms} ms`}`);

@@ -1,7 +1,8 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, test } from "vitest";
-import { runScenario } from "../sim/run-scenario.ts";
+import { afterAll, describe, expect, test } from "vitest";
+import { runJudged } from "../sim/explore/guarded-run.ts";
+import { workerPool } from "../sim/explore/pool.ts";
 import { gateProblems } from "../sim/scenario/gate.ts";
 import { loadScenarioFile, resolveScenario, scenarioTransports } from "../sim/scenario/load.ts";
 
@@ -10,6 +11,9 @@ import { loadScenarioFile, resolveScenario, scenarioTransports } from "../sim/sc
 
 const dir = new URL(".", import.meta.url).pathname;
 const files = readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
+// Under the watchdog: a reference that starts to spin fails here instead of hanging the suite.
+const pool = workerPool(1);
+afterAll(() => pool.close());
 
 test("the named scenarios are all here", () => {
   expect(files.length).toBeGreaterThanOrEqual(10);
@@ -23,7 +27,7 @@ describe.each(files)("%s", (file) => {
   });
 
   test.each(scenarioTransports(scenario))("passes on %s", async (transport) => {
-    const result = await runScenario(resolveScenario(scenario, transport), { keepHistory: true });
+    const result = await runJudged(pool, resolveScenario(scenario, transport));
     expect(result.verdict).toBe("pass");
     expect(gateProblems(result)).toEqual([]);
   });

@@ -3,11 +3,10 @@ import { consoleSummary, runJson } from "../../reports/run-summary.ts";
 import { canonicalJson } from "../../sim/history/canonical-json.ts";
 import { partsFor, UnknownPartsError } from "../../sim/parts.ts";
 import { openPool } from "../../sim/explore/explore.ts";
-import { runGuarded } from "../../sim/explore/guarded-run.ts";
-import { RUN_TIMEOUT_MS_DEFAULT } from "../../sim/explore/pool.ts";
+import { runGuarded, runJudged } from "../../sim/explore/guarded-run.ts";
+import { RUN_TIMEOUT_MS_DEFAULT, type TaskPool } from "../../sim/explore/pool.ts";
+import type { RunResult } from "../../sim/run-scenario.ts";
 import { reproCommand } from "../../sim/explore/repro.ts";
-import { determinismViolation } from "../../sim/explore/determinism.ts";
-import type { RunReport } from "../../sim/explore/tasks.ts";
 import { PROFILES, type Profile } from "../../sim/scenario/arbitrary.ts";
 import { generateScenario } from "../../sim/scenario/generate.ts";
 import { loadScenarioFile, resolveScenario, ScenarioError } from "../../sim/scenario/load.ts";
@@ -16,10 +15,10 @@ import { UsageError } from "../args.ts";
 import type { Command } from "../command.ts";
 import { RUN_TIMEOUT_FLAG } from "../run-timeout.ts";
 
-/** Canonical lines of a report that kept its whole history. */
-function withLines(report: RunReport): RunReport {
-  if (report.lines || !report.history) return report;
-  return { ...report, lines: report.history.map((e) => canonicalJson([e.t, e.node, e.type, e.data])) };
+async function single(pool: TaskPool, scenario: Scenario, repro: string, keepHistory: boolean): Promise<RunResult> {
+  const run = await runGuarded(pool, scenario, { repro, ...(keepHistory ? { keep: "history" as const } : {}) });
+  if (!run) throw new Error("the run was cancelled");
+  return { ...run.report, scenario };
 }
 
 export const runCommand: Command = {
@@ -79,18 +78,12 @@ export const runCommand: Command = {
     const check = flags["check-determinism"] === true;
     // Even one run goes to a worker under the watchdog: code under test may spin forever.
     const pool = openPool(check ? 2 : 1, run_timeout_ms);
-    let report: RunReport;
+    let result: RunResult;
     try {
-      const keep = flags.history !== undefined ? ("history" as const) : check ? ("lines" as const) : undefined;
-      const runs = await Promise.all((check ? [0, 1] : [0]).map(() => runGuarded(pool, scenario, { repro, ...(keep ? { keep } : {}) })));
-      if (runs.some((r) => r === null)) throw new Error("the run was cancelled");
-      report = runs[0]!.report;
-      const diverged = check ? determinismViolation(withLines(runs[0]!.report), withLines(runs[1]!.report)) : null;
-      if (diverged) report = { ...report, verdict: "fail", violations: [...report.violations, diverged] };
+      result = check ? await runJudged(pool, scenario, { twice: true, repro }) : await single(pool, scenario, repro, flags.history !== undefined);
     } finally {
       await pool.close();
     }
-    const result = { ...report, scenario };
     if (flags.history !== undefined) {
       const lines = (result.history ?? []).map((e) => canonicalJson([e.t, e.node, e.type, e.data]));
       writeFileSync(flags.history as string, lines.length ? `${lines.join("\n")}\n` : "");

@@ -1,4 +1,6 @@
 import type { Violation } from "../checkers/record.ts";
+import { canonicalJson } from "../history/canonical-json.ts";
+import { determinismViolation } from "./determinism.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import type { PoolResult, RunOptions, TaskPool } from "./pool.ts";
 import type { RunReport, RunTask } from "./tasks.ts";
@@ -67,4 +69,21 @@ export async function runGuarded(pool: TaskPool, scenario: Scenario, options: Ru
   if (result.kind === "cancelled") return null;
   if (result.kind === "done") return { report: result.report, slot: result.slot };
   return { report: reportOf(scenario, result, options.repro), slot: result.slot };
+}
+
+/**
+ * A run as the gates judge it, under the watchdog: the report with its whole
+ * history. With `twice`, the scenario runs on two workers and a difference in
+ * trace hashes adds a `determinism` violation.
+ */
+export async function runJudged(pool: TaskPool, scenario: Scenario, options: { twice?: boolean; repro?: string } = {}): Promise<RunReport & { scenario: Scenario }> {
+  const runs = await Promise.all((options.twice ? [0, 1] : [0]).map(() => runGuarded(pool, scenario, { keep: "history", ...(options.repro ? { repro: options.repro } : {}) })));
+  if (runs.some((r) => r === null)) throw new Error("the run was cancelled");
+  let report = runs[0]!.report;
+  if (options.twice) {
+    const lines = (r: RunReport): RunReport => ({ ...r, lines: (r.history ?? []).map((e) => canonicalJson([e.t, e.node, e.type, e.data])) });
+    const diverged = determinismViolation(lines(report), lines(runs[1]!.report));
+    if (diverged) report = { ...report, verdict: "fail", violations: [...report.violations, diverged] };
+  }
+  return { ...report, scenario };
 }
