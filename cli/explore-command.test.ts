@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
@@ -36,6 +36,18 @@ describe("replaysim explore", () => {
     expect(f.shard).toBe("1/2");
     expect(s.shard).toBe("2/2");
   }, 120_000);
+
+  test("code under test that throws from an admin path is a harness failure, and the summary and report are still written", async () => {
+    const dir = out();
+    const r = await replaysim("explore", "--seeds", "2", "--from", "2", "--mutant", "server-revoke-throws", "--no-shrink", "--json", "--out", dir);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report.failures.map((f: { checker: string; anomaly: string }) => `${f.checker}/${f.anomaly}`)).toContain("harness/sut_error");
+    const summary = JSON.parse(readFileSync(join(dir, "summary.json"), "utf8"));
+    expect(summary.verdicts.harness).toBeGreaterThan(0);
+    expect(existsSync(join(dir, "report.html"))).toBe(true);
+    expect(readFileSync(join(dir, "junit.xml"), "utf8")).toContain("harness");
+  }, 60_000);
 
   test.each([
     [["--shard", "3/2"], /--shard expects k\/n with 1 <= k <= n/],
