@@ -121,6 +121,7 @@ async function judge(world: World, scenario: Scenario, options: RunOptions, star
     shares,
     clients: world.clients.map((node, i) => inspectClient(node, scenario.clients[i]!.scope, scenario.clients[i]!.secret)),
     rotated: world.shares.filter((s) => s && s.secret_rotated_at !== null).map((s) => ({ share_index: s.index, t: s.secret_rotated_at! })),
+    observed: world.observer.observed,
   };
   const violations = checkAll(record);
   for (const v of violations) world.history.record(end_t, "checker", "violation", { checker: v.checker, anomaly: v.anomaly, message: v.message });

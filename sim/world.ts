@@ -3,7 +3,7 @@ import { restTransport } from "../client-under-test/transports/rest.ts";
 import type { Transport } from "../client-under-test/transports/transport.ts";
 import { websocketTransport } from "../client-under-test/transports/websocket.ts";
 import { DEFAULT_LIMITS, type Limits } from "../protocol/limits.ts";
-import type { OpBody } from "../protocol/ops.ts";
+import type { Op, OpBody } from "../protocol/ops.ts";
 import type { CrashPoint, CrashPoints, Probe, ProbeEvent } from "../protocol/ports.ts";
 import { FaultPlan } from "./faults/fault-plan.ts";
 import { History } from "./history/history.ts";
@@ -25,7 +25,8 @@ import { ServerNode } from "./nodes/server-node.ts";
 import type { Scenario } from "./scenario/schema.ts";
 import { eventsMax } from "./run-limits.ts";
 import { agentSession } from "./workload/agent-session.ts";
-import { WorkloadDriver } from "./workload/driver.ts";
+import { WorkloadDriver, type EnqueueOutcome } from "./workload/driver.ts";
+import { Observer } from "./observe/observer.ts";
 
 /** What replaces the reference components in this world: a mutant's or a variant's parts. */
 export type WorldParts = Parts;
@@ -70,7 +71,8 @@ export class World implements NetworkHost, NodeHost {
   readonly #ws: WsNetwork;
   readonly #http: HttpNetwork;
   readonly #drivers: WorkloadDriver[] = [];
-  readonly #committing = new Map<string, OpBody>();
+  /** What the world saw with its own eyes: the evidence the checkers judge. */
+  readonly observer: Observer;
   #phase: "workload" | "liveness" = "workload";
   #healedAt: number | null = null;
   #events = 0;
@@ -88,6 +90,17 @@ export class World implements NetworkHost, NodeHost {
       return node?.incarnation ? { node: node.name, incarnation: node.incarnation } : undefined;
     });
     this.serverNode = new ServerNode(this, parts.server);
+    this.observer = new Observer({
+      now: () => this.scheduler.now,
+      serverDb: () => this.serverNode.liveDb,
+      clientDb: (node) => this.clients.find((c) => c.name === node)?.liveDb,
+      shareIds: () => this.shares.filter(Boolean).map((s) => s.id),
+      shareOf: (node) => {
+        const client = this.clients.find((c) => c.name === node);
+        const share = client ? this.shares[client.binding.share_index] : undefined;
+        return share ? { id: share.id, secret: share.secret } : undefined;
+      },
+    });
     this.scheduler.onUncaught = (owner, error) => {
       if (error instanceof CrashSignal) return;
       this.history.record(this.scheduler.now, owner.node, "uncaught_exception", { message: String((error as Error)?.message ?? error) });
@@ -132,6 +145,11 @@ export class World implements NetworkHost, NodeHost {
     this.faults.count(kind);
   }
 
+  readonly wire = {
+    toServer: (node: string, payload: string, meta: { path?: string; link?: number } = {}) => this.observer.toServer(node, this.scenario.transport, payload, meta),
+    toClient: (node: string, payload: string) => this.observer.toClient(node, payload),
+  };
+
   // --- NodeHost ----------------------------------------------------------
 
   crashPoints(node: string, incarnation: Incarnation): CrashPoints {
@@ -157,7 +175,6 @@ export class World implements NetworkHost, NodeHost {
         if (!incarnation.alive) return;
         const { type, ...data } = event;
         this.history.record(this.scheduler.now, node, type, data);
-        if (event.type === "enqueue_committed") this.#onCommitted(node, event.producer, event.seq, event.op_id);
         if (event.type === "applied" || event.type === "marked_acked") this.#progressAt = this.scheduler.now;
         if (event.type === "applied") this.#onApplied(event.producer);
       },
@@ -174,11 +191,21 @@ export class World implements NetworkHost, NodeHost {
     else this.#http.loseReply(client.name);
   }
 
-  #onCommitted(node: string, producer: string, seq: number, op_id: string): void {
-    const body = this.#committing.get(node);
+  /**
+   * An op the agent handed over: enqueue returned it, or the process died
+   * inside enqueue and the op is in what its outbox committed. Ground truth,
+   * not the client's probe.
+   */
+  #onEnqueued(node: string, outcome: EnqueueOutcome): void {
     const client = this.clients.find((c) => c.name === node);
-    if (!body || !client) throw new Error(`${node} committed op ${op_id} outside the workload`);
-    this.committed.push({ node, producer, share_index: client.binding.share_index, seq, op_id, body, t: this.scheduler.now });
+    if (!client) return;
+    const record = (op: Op) => this.committed.push({ node, producer: client.producerID, share_index: client.binding.share_index, seq: op.seq, op_id: op.op_id, body: op.body, t: this.scheduler.now });
+    if ("op" in outcome) {
+      record(outcome.op);
+      return;
+    }
+    const known = Math.max(0, ...this.committed.filter((c) => c.node === node).map((c) => c.seq));
+    for (const op of client.inspect().pending) if (op.seq > known) record(op);
   }
 
   // --- processes ---------------------------------------------------------
@@ -212,7 +239,10 @@ export class World implements NetworkHost, NodeHost {
     if (node.up) return;
     node.start();
     this.history.record(this.scheduler.now, name, "restart", this.#restartFacts(node));
-    if (node instanceof ClientNode) node.resume();
+    if (node instanceof ClientNode) {
+      this.observer.sampleClient(name);
+      node.resume();
+    }
   }
 
   #restartFacts(node: ServerNode | ClientNode): Record<string, unknown> {
@@ -276,7 +306,7 @@ export class World implements NetworkHost, NodeHost {
         steps,
         this.scheduler,
         this.history,
-        (n, body) => (body ? this.#committing.set(n, body) : this.#committing.delete(n)),
+        (n, outcome) => this.#onEnqueued(n, outcome),
         () => this.#maybeHeal(),
       );
       this.#drivers.push(driver);
@@ -427,6 +457,7 @@ export class World implements NetworkHost, NodeHost {
       this.#monitor?.progress(event.time, this.#events);
       event.run();
       await settle();
+      this.observer.afterEvent();
     }
   }
 

@@ -1,4 +1,4 @@
-import { VIOLATIONS_PER_CHECKER_MAX, type AppliedEvent, type Checker, type Violation } from "./record.ts";
+import { VIOLATIONS_PER_CHECKER_MAX, type Checker, type Violation } from "./record.ts";
 
 /** Per producer: the set of seqs seen and the highest n with 1..n all seen. */
 class SeqWatermark {
@@ -16,33 +16,38 @@ class SeqWatermark {
 }
 
 /**
- * Nothing is marked acked on a client that the server has not applied: when a
- * client marks seq <= n acked, every one of those seqs was committed on the
- * server before, and is still in its log at the end.
+ * Nothing is marked acked on a client that the server has not applied. Both
+ * sides are read from SQLite: whenever a reply reached a client, the world
+ * reads the `acked_seq` its outbox committed, and compares it with the rows
+ * the server's log had committed by then; at the end, with the final log.
  */
 export const ackIntegrity: Checker = (record) => {
   const violations: Violation[] = [];
   const push = (v: Omit<Violation, "checker">) => violations.length < VIOLATIONS_PER_CHECKER_MAX && violations.push({ checker: "ack-integrity", ...v });
+  const producerOf = new Map(record.clients.map((c) => [c.node, c.producer]));
   const applied = new Map<string, SeqWatermark>();
   const reported = new Set<string>();
-  for (const e of record.history) {
-    if (e.type === "applied") {
-      const a = e.data as unknown as AppliedEvent;
-      let mark = applied.get(a.producer);
-      if (!mark) applied.set(a.producer, (mark = new SeqWatermark()));
-      for (let s = a.seq_from; s <= a.seq_to; s++) mark.add(s);
-    } else if (e.type === "marked_acked") {
-      const { producer, acked_seq } = e.data as { producer: string; acked_seq: number };
-      const contiguous = applied.get(producer)?.contiguous ?? 0;
-      if (acked_seq <= contiguous || reported.has(producer)) continue;
-      reported.add(producer);
-      push({
-        anomaly: "acked_unapplied",
-        message: `${e.node} marked seq <= ${acked_seq} acked, but the server had not applied seq ${contiguous + 1}`,
-        t_ms: e.t,
-        witness: { node: e.node, producer, acked_seq, unapplied_seq: contiguous + 1 },
-      });
+  const commits = record.observed.commits;
+  let next = 0;
+  for (const sample of record.observed.samples) {
+    // Commits seen at the same instant were read first: the server's side, then the client's.
+    for (; next < commits.length && commits[next]!.t <= sample.t; next++) {
+      for (const row of commits[next]!.rows) {
+        let mark = applied.get(row.producer_id);
+        if (!mark) applied.set(row.producer_id, (mark = new SeqWatermark()));
+        mark.add(row.seq);
+      }
     }
+    const producer = producerOf.get(sample.node) ?? "";
+    const contiguous = applied.get(producer)?.contiguous ?? 0;
+    if (sample.acked_seq <= contiguous || reported.has(producer)) continue;
+    reported.add(producer);
+    push({
+      anomaly: "acked_unapplied",
+      message: `${sample.node} committed seq <= ${sample.acked_seq} as acked, but the server had not committed seq ${contiguous + 1}`,
+      t_ms: sample.t,
+      witness: { node: sample.node, producer, acked_seq: sample.acked_seq, unapplied_seq: contiguous + 1 },
+    });
   }
   const durable = new Map<string, SeqWatermark>();
   for (const share of record.shares) {

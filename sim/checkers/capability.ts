@@ -1,35 +1,55 @@
-import { eventsOf, VIOLATIONS_PER_CHECKER_MAX, type AppliedEvent, type Checker, type Violation } from "./record.ts";
+import type { Delivery } from "../observe/observer.ts";
+import { committedRows, VIOLATIONS_PER_CHECKER_MAX, type Checker, type Violation } from "./record.ts";
 
 /**
  * Nothing is applied through a revoked epoch, a read-only capability or a
- * wrong secret. The server's own report (epoch and scope of each commit) is
- * checked against the revocations in the history, and the final log against
- * what each client was allowed to do.
+ * wrong secret. Judged from what the world saw, never from the server's report
+ * of itself: each row the server committed (read from its SQLite) is traced to
+ * the request that carried its op, and judged by what that client held when it
+ * sent it (the epoch it sent or redeemed under, the scope it asked for, the
+ * secret it used), against the share's epoch as committed at that moment.
  */
 export const capability: Checker = (record) => {
   const violations: Violation[] = [];
   const push = (v: Omit<Violation, "checker">) => violations.length < VIOLATIONS_PER_CHECKER_MAX && violations.push({ checker: "capability", ...v });
-  const epochs = new Map<string, number>();
-  for (const e of record.history) {
-    if (e.type === "revoked") {
-      const d = e.data as { share: string; epoch: number };
-      epochs.set(d.share, Math.max(epochs.get(d.share) ?? 0, d.epoch));
-    } else if (e.type === "applied") {
-      const a = e.data as unknown as AppliedEvent;
-      const current = epochs.get(a.share) ?? 0;
-      if (a.scope !== "write") {
-        push({ anomaly: "read_only_write", message: `${a.share}: seq ${a.seq_from}..${a.seq_to} of ${a.producer} applied through a ${a.scope} capability`, t_ms: e.t, witness: { ...a } });
+  const carriers = new Map<string, Delivery[]>();
+  for (const d of record.observed.deliveries) {
+    for (const id of d.op_ids) {
+      const list = carriers.get(id) ?? [];
+      list.push(d);
+      carriers.set(id, list);
+    }
+  }
+  const epochAt = new Map<string, { t: number; epoch: number }[]>();
+  for (const c of record.observed.commits) {
+    const list = epochAt.get(c.share) ?? [];
+    list.push({ t: c.t, epoch: c.epoch });
+    epochAt.set(c.share, list);
+  }
+  for (const c of record.observed.commits) {
+    for (const row of c.rows) {
+      // The request that carried this op last before the commit was seen: the one the server acted on.
+      const delivery = (carriers.get(row.op_id) ?? []).filter((d) => d.t <= c.t).at(-1);
+      const cred = delivery?.credential;
+      if (!delivery || !cred) continue;
+      const where = { share: c.share, producer: row.producer_id, seq: row.seq, cursor: row.cursor, node: delivery.node, transport: delivery.transport, sent_at: delivery.t };
+      if (cred.scope !== null && cred.scope !== "write") {
+        push({ anomaly: "read_only_write", message: `${c.share} committed seq ${row.seq} of ${row.producer_id}, carried by ${delivery.node} under a ${cred.scope} capability`, t_ms: c.t, witness: { ...where, scope: cred.scope } });
       }
-      if (a.epoch < current) {
+      if (cred.secret_ok === false) {
+        push({ anomaly: "unauthorized_write", message: `${c.share} committed seq ${row.seq} of ${row.producer_id}, carried by ${delivery.node} with a secret that was not the share's`, t_ms: c.t, witness: where });
+      }
+      if (cred.epoch !== null && cred.epoch < c.epoch) {
         push({
           anomaly: "stale_epoch_write",
-          message: `${a.share}: seq ${a.seq_from}..${a.seq_to} of ${a.producer} applied through epoch ${a.epoch} after the share moved to epoch ${current}`,
-          t_ms: e.t,
-          witness: { ...a, share_epoch: current },
+          message: `${c.share} committed seq ${row.seq} of ${row.producer_id} at epoch ${c.epoch}, carried by ${delivery.node} under epoch ${cred.epoch} (obtained at ${cred.since} ms)`,
+          t_ms: c.t,
+          witness: { ...where, credential_epoch: cred.epoch, share_epoch: c.epoch },
         });
       }
     }
   }
+  const firstSeen = new Map(committedRows(record).map((r) => [`${r.share}/${r.cursor}`, r.t]));
   for (const client of record.clients) {
     const why = client.scope === "read" ? "holds only a read capability" : client.secret === "wrong" ? "never had the right secret" : null;
     if (why === null) continue;
@@ -39,7 +59,7 @@ export const capability: Checker = (record) => {
         push({
           anomaly: "unauthorized_write",
           message: `${client.node} ${why}, yet ${share.id} applied its seq ${row.seq} at cursor ${row.cursor}`,
-          t_ms: eventsOf<AppliedEvent>(record, "applied").find((a) => a.producer === client.producer)?.t ?? null,
+          t_ms: firstSeen.get(`${share.id}/${row.cursor}`) ?? null,
           witness: { node: client.node, producer: client.producer, share: share.id, seq: row.seq, cursor: row.cursor },
         });
       }

@@ -1,12 +1,14 @@
-import { VIOLATIONS_PER_CHECKER_MAX, type AppliedEvent, type Checker, type Violation } from "./record.ts";
+import { VIOLATIONS_PER_CHECKER_MAX, type Checker, type Violation } from "./record.ts";
 
 /**
- * Cursors only move forward, and they count applied ops exactly:
- * - the server's cursor grows by exactly the ops each commit applied, and a
- *   restart never brings back a lower one;
- * - a cursor a client is told (redeem or ack) is never below the position its
- *   own acknowledged ops already reached, nor above what the server applied;
- * - the cursor a client records never goes down;
+ * Cursors only move forward, and they count applied ops exactly. Judged from
+ * the processes' SQLite files and the replies on the wire:
+ * - each time the world reads the server's committed state, its cursor moved
+ *   by exactly the rows added to the log, and never back, restarts included;
+ * - a cursor a reply told a client (redeem or ack) is never below the position
+ *   the client's own acknowledged ops already reached, nor above what the
+ *   server had committed;
+ * - the cursor a client's outbox committed never goes down;
  * - at the end, each share's cursor equals the ops in its log.
  * Anomalies: `nonmonotonic` (backwards or stale) and `skip` (ahead of the ops).
  */
@@ -15,61 +17,71 @@ export const cursorMonotonic: Checker = (record) => {
   const push = (anomaly: "nonmonotonic" | "skip", message: string, t_ms: number | null, witness: Record<string, unknown>) => {
     if (violations.length < VIOLATIONS_PER_CHECKER_MAX) violations.push({ checker: "cursor-monotonic", anomaly, message, t_ms, witness });
   };
-  const shareOfProducer = new Map(record.clients.map((c) => [c.producer, record.shares.find((s) => s.index === c.share_index)?.id ?? ""]));
-  const shareCursor = new Map<string, number>();
-  /** Per producer: seq -> the share cursor right after that op was applied. */
+  const producerOf = new Map(record.clients.map((c) => [c.node, c.producer]));
+  const shareOf = new Map(record.clients.map((c) => [c.node, record.shares.find((s) => s.index === c.share_index)?.id ?? ""]));
+  /** Per producer: seq -> the log position it was committed at. */
   const positions = new Map<string, Map<number, number>>();
-  const recorded = new Map<string, number>();
+  /** Per share: log rows committed so far. */
+  const logged = new Map<string, number>();
 
-  for (const e of record.history) {
-    if (e.type === "applied") {
-      const a = e.data as unknown as AppliedEvent;
-      const before = shareCursor.get(a.share) ?? 0;
-      const want = before + a.count;
-      if (a.cursor_to !== want) {
-        push(a.cursor_to < want ? "nonmonotonic" : "skip", `${a.share}: a commit of ${a.count} ops moved the cursor from ${before} to ${a.cursor_to}, not ${want}`, e.t, {
-          share: a.share,
-          producer: a.producer,
-          cursor_before: before,
-          cursor_after: a.cursor_to,
-          applied: a.count,
+  const commits = record.observed.commits;
+  let next = 0;
+  const catchUp = (t: number) => {
+    for (; next < commits.length && commits[next]!.t <= t; next++) {
+      const c = commits[next]!;
+      const want = c.cursor_before + c.rows.length;
+      if (c.cursor_after !== want) {
+        const backwards = c.cursor_after < c.cursor_before;
+        push(c.cursor_after < want ? "nonmonotonic" : "skip", backwards
+          ? `${c.share}: the committed cursor fell from ${c.cursor_before} to ${c.cursor_after}`
+          : `${c.share}: ${c.rows.length} ops were committed to the log while the committed cursor moved from ${c.cursor_before} to ${c.cursor_after}, not ${want}`, c.t, {
+          share: c.share,
+          cursor_before: c.cursor_before,
+          cursor_after: c.cursor_after,
+          rows: c.rows.length,
         });
       }
-      shareCursor.set(a.share, Math.max(before, a.cursor_to));
-      let seqs = positions.get(a.producer);
-      if (!seqs) positions.set(a.producer, (seqs = new Map()));
-      if (a.count === a.seq_to - a.seq_from + 1) for (let s = a.seq_from; s <= a.seq_to; s++) seqs.set(s, a.cursor_to - (a.seq_to - s));
-    } else if (e.type === "restart" && e.node === "server") {
-      const cursors = (e.data.cursors as Record<string, number> | undefined) ?? {};
-      record.shares.forEach((share) => {
-        const after = cursors[share.id] ?? 0;
-        const before = shareCursor.get(share.id) ?? 0;
-        if (after < before) push("nonmonotonic", `${share.id}: the server restarted with cursor ${after}, below the ${before} it had committed`, e.t, { share: share.id, before, after });
-      });
-    } else if (e.type === "redeemed" || e.type === "ack_received") {
-      const d = e.data as { producer: string; cursor: number; last_seq: number };
-      const share = shareOfProducer.get(d.producer) ?? "";
-      const floor = positions.get(d.producer)?.get(d.last_seq) ?? 0;
-      const ceiling = shareCursor.get(share) ?? 0;
-      const via = e.type === "redeemed" ? "redeem" : "ack";
+      logged.set(c.share, (logged.get(c.share) ?? 0) + c.rows.length);
+      for (const row of c.rows) {
+        let seqs = positions.get(row.producer_id);
+        if (!seqs) positions.set(row.producer_id, (seqs = new Map()));
+        seqs.set(row.seq, row.cursor);
+      }
+    }
+  };
+
+  const told = record.observed.told;
+  const samples = record.observed.samples;
+  const recorded = new Map<string, number>();
+  let i = 0;
+  let j = 0;
+  while (i < told.length || j < samples.length) {
+    const takeTold = j >= samples.length || (i < told.length && told[i]!.t <= samples[j]!.t);
+    if (takeTold) {
+      const d = told[i++]!;
+      catchUp(d.t);
+      const producer = producerOf.get(d.node) ?? "";
+      const share = shareOf.get(d.node) ?? "";
+      const floor = positions.get(producer)?.get(d.last_seq) ?? 0;
+      const ceiling = logged.get(share) ?? 0;
       if (d.cursor < floor) {
-        push("nonmonotonic", `${e.node} was told cursor ${d.cursor} by ${via}, but its seq ${d.last_seq} had already been applied at cursor ${floor}`, e.t, {
-          node: e.node,
-          via,
+        push("nonmonotonic", `${d.node} was told cursor ${d.cursor}, but its seq ${d.last_seq} had already been committed at cursor ${floor}`, d.t, {
+          node: d.node,
           cursor: d.cursor,
           last_seq: d.last_seq,
           cursor_of_last_seq: floor,
         });
       } else if (d.cursor > ceiling) {
-        push("skip", `${e.node} was told cursor ${d.cursor} by ${via}, but only ${ceiling} ops had been applied to ${share}`, e.t, { node: e.node, via, cursor: d.cursor, applied: ceiling });
+        push("skip", `${d.node} was told cursor ${d.cursor}, but only ${ceiling} ops had been committed to ${share}`, d.t, { node: d.node, cursor: d.cursor, committed: ceiling });
       }
-    } else if (e.type === "cursor_recorded") {
-      const d = e.data as { producer: string; cursor: number };
-      const previous = recorded.get(d.producer) ?? 0;
-      if (d.cursor < previous) push("nonmonotonic", `${e.node} recorded cursor ${d.cursor} after having recorded ${previous}`, e.t, { node: e.node, previous, recorded: d.cursor });
-      recorded.set(d.producer, Math.max(previous, d.cursor));
+    } else {
+      const s = samples[j++]!;
+      const previous = recorded.get(s.node) ?? 0;
+      if (s.cursor < previous) push("nonmonotonic", `${s.node} committed cursor ${s.cursor} after having committed ${previous}`, s.t, { node: s.node, previous, recorded: s.cursor });
+      recorded.set(s.node, Math.max(previous, s.cursor));
     }
   }
+  catchUp(Infinity);
   for (const share of record.shares) {
     if (share.cursor !== share.log.length) {
       push(share.cursor > share.log.length ? "skip" : "nonmonotonic", `${share.id} ends with cursor ${share.cursor} but ${share.log.length} applied ops in its log`, record.end_t, {

@@ -1,4 +1,4 @@
-import { eventsOf, opKey, VIOLATIONS_PER_CHECKER_MAX, type AppliedEvent, type Checker, type Violation } from "./record.ts";
+import { committedRows, opKey, VIOLATIONS_PER_CHECKER_MAX, type Checker, type Violation } from "./record.ts";
 
 /**
  * Every op whose enqueue committed is applied exactly once (Jepsen's queue
@@ -19,11 +19,11 @@ export const exactlyOnce: Checker = (record) => {
   }
   const pending = new Set<string>();
   for (const client of record.clients) for (const op of client.pending) pending.add(opKey(client.producer, op.seq));
+  // When the world first saw each commit in the server's SQLite.
+  const rows = committedRows(record);
   const appliedAt = (producer: string, seq: number, nth: number): number | null => {
     let seen = 0;
-    for (const e of eventsOf<AppliedEvent>(record, "applied")) {
-      if (e.producer === producer && e.seq_from <= seq && seq <= e.seq_to && ++seen === nth) return e.t;
-    }
+    for (const r of rows) if (r.producer_id === producer && r.seq === seq && ++seen === nth) return r.t;
     return null;
   };
 

@@ -22,7 +22,8 @@ export const liveness: Checker = (record) => {
     const allowed = new Set<string>();
     if (client.scope === "read") allowed.add("read_only");
     if (client.secret === "wrong" || record.rotated.some((r) => r.share_index === client.share_index)) allowed.add("bad_secret");
-    if (client.stopped && allowed.has(client.stopped.code)) continue;
+    // The excuse must be on the wire: the server itself told this client so.
+    if (client.stopped && allowed.has(client.stopped.code) && (record.observed.errors_told[client.node] ?? []).includes(client.stopped.code)) continue;
     const first = client.pending[0]!;
     violations.push(
       client.stopped

@@ -1,6 +1,7 @@
 import type { HistoryEvent } from "../history/history.ts";
 import type { FinalClient, FinalShare } from "../final-state.ts";
 import type { CommittedOp, Outcome } from "../world.ts";
+import type { CommitRow, Observed } from "../observe/observer.ts";
 
 /** The checkers that judge a run's record, in the order they run. */
 export const CHECKERS = ["exactly-once", "cursor-monotonic", "order", "ack-integrity", "capability", "convergence", "liveness"] as const;
@@ -35,6 +36,8 @@ export interface RunRecord {
   clients: readonly FinalClient[];
   /** Shares whose secret a revoke rotated, and when. */
   rotated: readonly { share_index: number; t: number }[];
+  /** What the world saw: the wire and the processes' SQLite files. The evidence. */
+  observed: Observed;
 }
 
 export type Checker = (record: RunRecord) => Violation[];
@@ -53,6 +56,14 @@ export function eventsOf<T>(record: RunRecord, type: string): (T & { t: number; 
   return out;
 }
 
+/** Every committed log row, with the time the world first saw it in the server's SQLite. */
+export function committedRows(record: RunRecord): (CommitRow & { t: number; share: string })[] {
+  const out: (CommitRow & { t: number; share: string })[] = [];
+  for (const c of record.observed.commits) for (const row of c.rows) out.push({ ...row, t: c.t, share: c.share });
+  return out;
+}
+
+/** The code under test's own report of a commit: a hint for explaining failures, never evidence. */
 export interface AppliedEvent {
   share: string;
   producer: string;

@@ -38,4 +38,9 @@ export interface NetworkHost {
   wsFate(client: string, connection: number): WsFate;
   httpFate(client: string, request: number): HttpFate;
   countFault(kind: string): void;
+  /** What crossed the wire, for the checkers' own eyes (sim/observe). */
+  wire: {
+    toServer(node: string, payload: string, meta?: { path?: string; link?: number }): void;
+    toClient(node: string, payload: string): void;
+  };
 }

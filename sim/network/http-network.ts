@@ -62,7 +62,7 @@ export class HttpNetwork {
         return this.#reply(node, incarnation, null);
       }
       this.#loseReply.delete(node);
-      handled = await this.#deliver(request.method, request.url, request.headers, body);
+      handled = await this.#deliver(node, request.method, request.url, request.headers, body);
     } finally {
       this.#toServer--;
     }
@@ -74,7 +74,7 @@ export class HttpNetwork {
       host.scheduler.after(fate.duplicate_after_ms, async () => {
         host.history.record(host.scheduler.now, node, "http_duplicate_delivered", { request: nth });
         try {
-          await this.#deliver(request.method, request.url, request.headers, body);
+          await this.#deliver(node, request.method, request.url, request.headers, body);
         } finally {
           this.#toServer--;
         }
@@ -125,9 +125,10 @@ export class HttpNetwork {
   }
 
   /** Hands the request to the server that is up now; null if none is, or it died while handling. */
-  async #deliver(method: string, url: string, headers: Headers, body: string): Promise<Handled | null | "blackholed"> {
+  async #deliver(node: string, method: string, url: string, headers: Headers, body: string): Promise<Handled | null | "blackholed"> {
     const server = this.#host.server();
     if (!server) return null;
+    this.#host.wire.toServer(node, body, { path: new URL(url).pathname });
     const init: RequestInit = { method, headers };
     if (method !== "GET" && method !== "HEAD") init.body = body;
     const response = await server.app.fetch(new Request(url, init));
@@ -140,6 +141,7 @@ export class HttpNetwork {
     await this.#travel(node, this.#host.latency());
     if (!incarnation.alive) return never();
     if (!handled) return networkError();
+    this.#host.wire.toClient(node, handled.body);
     return new Response(handled.body, { status: handled.status, headers: handled.headers });
   }
 }

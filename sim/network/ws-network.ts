@@ -80,6 +80,8 @@ class WsLink {
     if (this.closed || this.#blackholed) return;
     const [end, alive] = direction === "to_server" ? [this.serverEnd, this.#serverInc] : [this.clientEnd, this.#clientInc];
     if (!alive.alive) return;
+    if (direction === "to_server") this.#host.wire.toServer(this.client, frames.join("\n"), { link: this.id });
+    else this.#host.wire.toClient(this.client, frames.join("\n"));
     for (const frame of frames) end.deliver(frame);
   }
 

@@ -30,6 +30,11 @@ export abstract class DurableProcess<L extends Live> {
     return this.live !== undefined;
   }
 
+  /** The running incarnation's database; undefined while down. */
+  get liveDb(): Database.Database | undefined {
+    return this.live?.db;
+  }
+
   get incarnations(): number {
     return this.#incarnations;
   }

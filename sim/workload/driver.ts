@@ -1,10 +1,13 @@
 import { errorCode } from "../../protocol/errors.ts";
-import type { OpBody } from "../../protocol/ops.ts";
+import type { Op, OpBody } from "../../protocol/ops.ts";
 import { CrashSignal } from "../kernel/crash-signal.ts";
 import type { Scheduler } from "../kernel/scheduler.ts";
 import type { History } from "../history/history.ts";
 import type { ClientNode } from "../nodes/client-node.ts";
 import type { WorkloadStep } from "./agent-session.ts";
+
+/** What the agent saw of one enqueue: it returned an op, or the process died inside it. */
+export type EnqueueOutcome = { op: Op } | { interrupted: OpBody };
 
 /**
  * Feeds one client's workload into its `enqueue`, step by step in virtual
@@ -16,7 +19,7 @@ export class WorkloadDriver {
   readonly #steps: Iterator<WorkloadStep>;
   readonly #scheduler: Scheduler;
   readonly #history: History;
-  readonly #onCommitting: (node: string, body: OpBody | undefined) => void;
+  readonly #onEnqueued: (node: string, outcome: EnqueueOutcome) => void;
   readonly #onDone: () => void;
   done = false;
 
@@ -25,14 +28,14 @@ export class WorkloadDriver {
     steps: Iterator<WorkloadStep>,
     scheduler: Scheduler,
     history: History,
-    onCommitting: (node: string, body: OpBody | undefined) => void,
+    onEnqueued: (node: string, outcome: EnqueueOutcome) => void,
     onDone: () => void,
   ) {
     this.#node = node;
     this.#steps = steps;
     this.#scheduler = scheduler;
     this.#history = history;
-    this.#onCommitting = onCommitting;
+    this.#onEnqueued = onEnqueued;
     this.#onDone = onDone;
   }
 
@@ -53,16 +56,20 @@ export class WorkloadDriver {
 
   #enqueue(body: OpBody): void {
     const node = this.#node;
-    this.#onCommitting(node.name, body);
+    let outcome: EnqueueOutcome;
     try {
-      node.client.enqueue(body);
+      outcome = { op: node.client.enqueue(body) };
     } catch (error) {
       const t = this.#scheduler.now;
-      if (error instanceof CrashSignal) this.#history.record(t, node.name, "enqueue_interrupted", { kind: body.kind });
-      else this.#history.record(t, node.name, "enqueue_refused", { kind: body.kind, code: errorCode(error) ?? "unknown", message: (error as Error).message });
-    } finally {
-      this.#onCommitting(node.name, undefined);
+      if (!(error instanceof CrashSignal)) {
+        this.#history.record(t, node.name, "enqueue_refused", { kind: body.kind, code: errorCode(error) ?? "unknown", message: (error as Error).message });
+        this.#scheduleNext();
+        return;
+      }
+      this.#history.record(t, node.name, "enqueue_interrupted", { kind: body.kind });
+      outcome = { interrupted: body };
     }
+    this.#onEnqueued(node.name, outcome);
     this.#scheduleNext();
   }
 }

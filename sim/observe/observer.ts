@@ -1,0 +1,215 @@
+import type Database from "better-sqlite3";
+import { capnwebRedeems, cursorsIn, errorCodesIn, jsonValues, opIdsIn } from "./wire-parse.ts";
+
+// The world's own eyes. The checkers judge from what it saw (DESIGN.md,
+// "Checkers"): what crossed the network, what each client held when it sent
+// it, and what each process committed to its SQLite files. The probe events
+// of the code under test stay in the history as hints, never as evidence.
+
+export type WireTransport = "websocket" | "http-batch" | "rest";
+
+/** What a client held when it sent a request: the secret it used, the scope it asked for, the epoch it had. */
+export interface Credential {
+  secret_ok: boolean | null;
+  scope: string | null;
+  /** The epoch the request acts under: the one the client sent (REST), or the share's when its session was redeemed (capnweb). */
+  epoch: number | null;
+  /** When that credential was obtained. */
+  since: number;
+}
+
+/** Ops that reached the server, and the credential they travelled under. */
+export interface Delivery {
+  t: number;
+  node: string;
+  transport: WireTransport;
+  op_ids: string[];
+  credential: Credential | null;
+}
+
+export interface CommitRow {
+  cursor: number;
+  producer_id: string;
+  seq: number;
+  epoch: number;
+  op_id: string;
+}
+
+/** A change in the server's committed state of one share, read from its SQLite after an event. */
+export interface CommitObservation {
+  t: number;
+  share: string;
+  /** `shares.cursor` before and after, as committed. */
+  cursor_before: number;
+  cursor_after: number;
+  /** New rows in the share's log. */
+  rows: CommitRow[];
+  /** `shares.epoch` as committed at the same moment. */
+  epoch: number;
+}
+
+/** A cursor the server told a client, read off the reply that reached it. */
+export interface ToldCursor {
+  t: number;
+  node: string;
+  cursor: number;
+  last_seq: number;
+}
+
+/** A client's committed sync state, read from its outbox after something reached it. */
+export interface ClientSample {
+  t: number;
+  node: string;
+  acked_seq: number;
+  cursor: number;
+}
+
+export interface EpochChange {
+  t: number;
+  share: string;
+  epoch: number;
+}
+
+export interface Observed {
+  deliveries: Delivery[];
+  commits: CommitObservation[];
+  told: ToldCursor[];
+  samples: ClientSample[];
+  epochs: EpochChange[];
+  /** Error codes the server sent each client. */
+  errors_told: Record<string, string[]>;
+}
+
+export function emptyObserved(): Observed {
+  return { deliveries: [], commits: [], told: [], samples: [], epochs: [], errors_told: {} };
+}
+
+export interface ObservedWorld {
+  now(): number;
+  /** The live server database, or undefined while the server is down. */
+  serverDb(): Database.Database | undefined;
+  /** A live client database, or undefined while that client is down. */
+  clientDb(node: string): Database.Database | undefined;
+  /** The shares in play and, per client node, its share id and that share's secret right now. */
+  shareIds(): readonly string[];
+  shareOf(node: string): { id: string; secret: string } | undefined;
+}
+
+interface ServerStatements {
+  share: Database.Statement;
+  log: Database.Statement;
+}
+
+export class Observer {
+  readonly observed: Observed = emptyObserved();
+  readonly #world: ObservedWorld;
+  readonly #links = new Map<number, Credential>();
+  readonly #cursor = new Map<string, number>();
+  readonly #logCursor = new Map<string, number>();
+  readonly #epoch = new Map<string, number>();
+  readonly #touched = new Set<string>();
+  readonly #lastSample = new Map<string, string>();
+  readonly #serverStatements = new WeakMap<Database.Database, ServerStatements>();
+  readonly #clientStatements = new WeakMap<Database.Database, Database.Statement>();
+
+  constructor(world: ObservedWorld) {
+    this.#world = world;
+  }
+
+  epochOf(share: string): number {
+    return this.#epoch.get(share) ?? 0;
+  }
+
+  /** A request or frames reached the server. */
+  toServer(node: string, transport: WireTransport, payload: string, meta: { path?: string; link?: number } = {}): void {
+    const values = jsonValues(payload);
+    const share = this.#world.shareOf(node);
+    const t = this.#world.now();
+    const fresh = (secret: string | null, scope: string | null): Credential => ({
+      secret_ok: share ? secret === share.secret : null,
+      scope,
+      epoch: share ? this.epochOf(share.id) : null,
+      since: t,
+    });
+    let credential: Credential | null = null;
+    if (transport === "rest") {
+      const body = values[0] as Record<string, unknown> | undefined;
+      if (meta.path?.endsWith("/ops") && body && typeof body === "object") {
+        credential = { secret_ok: share ? body.secret === share.secret : null, scope: "write", epoch: typeof body.epoch === "number" ? body.epoch : null, since: t };
+      }
+    } else {
+      const redeem = capnwebRedeems(values)[0];
+      if (redeem) credential = fresh(redeem.secret, redeem.scope);
+      if (transport === "websocket" && meta.link !== undefined) {
+        if (credential) this.#links.set(meta.link, credential);
+        else credential = this.#links.get(meta.link) ?? null;
+      }
+    }
+    const op_ids = opIdsIn(values);
+    if (op_ids.length > 0) this.observed.deliveries.push({ t, node, transport, op_ids, credential });
+  }
+
+  /** A reply or frames reached a client. */
+  toClient(node: string, payload: string): void {
+    const values = jsonValues(payload);
+    const t = this.#world.now();
+    for (const c of cursorsIn(values)) this.observed.told.push({ t, node, ...c });
+    const codes = errorCodesIn(values);
+    if (codes.length > 0) {
+      const known = (this.observed.errors_told[node] ??= []);
+      for (const code of codes) if (!known.includes(code)) known.push(code);
+    }
+    this.#touched.add(node);
+  }
+
+  /** After each event: read what the server committed and what the clients that heard something now hold. */
+  afterEvent(): void {
+    const t = this.#world.now();
+    const db = this.#world.serverDb();
+    // An open transaction holds what is not committed yet: look again after the next event.
+    if (db && !db.inTransaction) this.#watchServer(t, db);
+    for (const node of this.#touched) if (this.sampleClient(node)) this.#touched.delete(node);
+  }
+
+  /** Reads a client's committed sync state; false when it cannot be read now (down, or mid-transaction). */
+  sampleClient(node: string): boolean {
+    const db = this.#world.clientDb(node);
+    if (!db) return true;
+    if (db.inTransaction) return false;
+    let read = this.#clientStatements.get(db);
+    if (!read) this.#clientStatements.set(db, (read = db.prepare(`SELECT acked_seq, cursor FROM sync_state WHERE id = 1`)));
+    const row = read.get() as { acked_seq: number; cursor: number } | undefined;
+    if (!row) return true;
+    const key = `${row.acked_seq}/${row.cursor}`;
+    if (this.#lastSample.get(node) === key) return true;
+    this.#lastSample.set(node, key);
+    this.observed.samples.push({ t: this.#world.now(), node, acked_seq: row.acked_seq, cursor: row.cursor });
+    return true;
+  }
+
+  #watchServer(t: number, db: Database.Database): void {
+    let s = this.#serverStatements.get(db);
+    if (!s) {
+      s = {
+        share: db.prepare(`SELECT cursor, epoch FROM shares WHERE id = ?`),
+        log: db.prepare(`SELECT cursor, producer_id, seq, epoch, json_extract(op, '$.op_id') AS op_id FROM share_log WHERE share_id = ? AND cursor > ? ORDER BY cursor`),
+      };
+      this.#serverStatements.set(db, s);
+    }
+    for (const share of this.#world.shareIds()) {
+      const row = s.share.get(share) as { cursor: number; epoch: number } | undefined;
+      if (!row) continue;
+      const rows = s.log.all(share, this.#logCursor.get(share) ?? 0) as CommitRow[];
+      const before = this.#cursor.get(share) ?? 0;
+      if (rows.length > 0 || row.cursor !== before) {
+        this.observed.commits.push({ t, share, cursor_before: before, cursor_after: row.cursor, rows, epoch: row.epoch });
+        this.#cursor.set(share, row.cursor);
+        if (rows.length > 0) this.#logCursor.set(share, rows[rows.length - 1]!.cursor);
+      }
+      if (row.epoch !== (this.#epoch.get(share) ?? 0)) {
+        this.#epoch.set(share, row.epoch);
+        this.observed.epochs.push({ t, share, epoch: row.epoch });
+      }
+    }
+  }
+}
