@@ -31,6 +31,7 @@ export function exploreJson(result: ExploreResult, files: readonly FailureFile[]
     faults: result.faults,
     hangs: result.hangs,
     stopped_early: result.stopped_early,
+    coverage: result.coverage,
     wall_ms: result.wall_ms,
     seeds_per_s: result.seeds_per_s,
   };
@@ -46,6 +47,7 @@ export function exploreConsole(result: ExploreResult, files: readonly FailureFil
   lines.push(`checkers: ${verdicts.length === 0 ? "no violations" : verdicts.map(([c, n]) => `${c} ${n}`).join(", ")}`);
   const faults = Object.entries(result.faults);
   lines.push(`faults injected: ${faults.length === 0 ? "none" : faults.map(([k, n]) => `${k} ${n}`).join(", ")}`);
+  lines.push(...coverageTable(result.coverage));
   if (result.hangs > 0) lines.push(`watchdog: ${result.hangs} run${result.hangs === 1 ? "" : "s"} stopped past the ${result.run_timeout_ms} ms budget or spinning`);
   if (result.stopped_early) lines.push("stopped at the first failing seed (--fail-fast)");
   for (const { failure: f, path, repro } of files) {
@@ -63,4 +65,16 @@ export function exploreConsole(result: ExploreResult, files: readonly FailureFil
     lines.push(`  replay:   ${repro}`);
   }
   return lines;
+}
+
+/** The coverage conditions as a short table: runs that reached each, never-reached ones flagged. */
+export function coverageTable(coverage: Record<string, number>): string[] {
+  const names = Object.keys(coverage);
+  if (names.length === 0) return [];
+  const width = Math.max(...names.map((n) => n.length));
+  const missing = names.filter((n) => coverage[n] === 0);
+  return [
+    `coverage: ${names.length - missing.length} of ${names.length} conditions reached${missing.length ? ` (never: ${missing.join(", ")})` : ""}`,
+    ...names.map((n) => `  ${n.padEnd(width)}  ${String(coverage[n]).padStart(6)}${coverage[n] === 0 ? "  ✗ never reached" : ""}`),
+  ];
 }

@@ -35,6 +35,8 @@ export interface RunResult {
   trace_hash: string;
   violations: Violation[];
   stats: RunStats;
+  /** Coverage conditions this run reached (sim/coverage/conditions.ts). */
+  coverage: string[];
   scenario: Scenario;
   final: FinalSummary;
   /** Present when asked for: the whole history, for reports and debugging. */
@@ -85,6 +87,7 @@ function harnessResult(world: World | undefined, scenario: Scenario, options: Ru
     verdict: "fail",
     trace_hash: world?.history.traceHash() ?? "",
     violations: [violation],
+    coverage: world ? coverageOf(world) : [],
     stats: {
       ops: world?.committed.length ?? 0,
       applied: 0,
@@ -100,6 +103,10 @@ function harnessResult(world: World | undefined, scenario: Scenario, options: Ru
   };
   if (options.keepHistory && world) result.history = world.history.events;
   return result;
+}
+
+function coverageOf(world: World): string[] {
+  return [...new Set(world.history.ofType("coverage").map((e) => String(e.data.condition)))].sort();
 }
 
 function faultsByKind(world: World): Record<string, number> {
@@ -133,6 +140,7 @@ async function judge(world: World, scenario: Scenario, options: RunOptions, star
     verdict,
     trace_hash: world.history.traceHash(),
     violations,
+    coverage: coverageOf(world),
     stats: {
       ops: world.committed.length,
       applied: shares.reduce((sum, s) => sum + s.log.length, 0),

@@ -27,6 +27,7 @@ import { eventsMax } from "./run-limits.ts";
 import { agentSession } from "./workload/agent-session.ts";
 import { WorkloadDriver, type EnqueueOutcome } from "./workload/driver.ts";
 import { Observer } from "./observe/observer.ts";
+import type { CoverageCondition } from "./coverage/conditions.ts";
 
 /** What replaces the reference components in this world: a mutant's or a variant's parts. */
 export type WorldParts = Parts;
@@ -71,6 +72,11 @@ export class World implements NetworkHost, NodeHost {
   readonly #ws: WsNetwork;
   readonly #http: HttpNetwork;
   readonly #drivers: WorkloadDriver[] = [];
+  readonly #reached = new Set<string>();
+  /** appendOps calls each client has out, from its own reports: a hint, good enough for coverage. */
+  readonly #callsOut = new Map<string, number>();
+  readonly #callsSent = new Map<string, number>();
+  #silentCrashAt: number | null = null;
   /** What the world saw with its own eyes: the evidence the checkers judge. */
   readonly observer: Observer;
   #phase: "workload" | "liveness" = "workload";
@@ -92,6 +98,7 @@ export class World implements NetworkHost, NodeHost {
     this.serverNode = new ServerNode(this, parts.server);
     this.observer = new Observer({
       now: () => this.scheduler.now,
+      reached: (condition, node) => this.reached(condition, node),
       serverDb: () => this.serverNode.liveDb,
       clientDb: (node) => this.clients.find((c) => c.name === node)?.liveDb,
       shareIds: () => this.shares.filter(Boolean).map((s) => s.id),
@@ -145,6 +152,17 @@ export class World implements NetworkHost, NodeHost {
     this.faults.count(kind);
   }
 
+  /** A coverage condition reached: recorded in the history the first time in this run. */
+  reached(condition: CoverageCondition | string, node: string): void {
+    if (this.#reached.has(condition)) return;
+    this.#reached.add(condition);
+    this.history.record(this.scheduler.now, node, "coverage", { condition });
+  }
+
+  lostReplyAfterApply(node: string): void {
+    this.reached(`reply_lost_after_apply/${this.scenario.transport}`, node);
+  }
+
   readonly wire = {
     toServer: (node: string, payload: string, meta: { path?: string; link?: number } = {}) => this.observer.toServer(node, this.scenario.transport, payload, meta),
     toClient: (node: string, payload: string) => this.observer.toClient(node, payload),
@@ -158,6 +176,7 @@ export class World implements NetworkHost, NodeHost {
         if (!incarnation.alive) throw new CrashSignal(node, point);
         if (!this.faults.crashAtPoint(node, point)) return;
         this.countFault("crash_point");
+        this.reached(`crash_point/${point}`, node);
         if (point === "client.after_send_before_ack") {
           // The request must really be on the wire first; capnweb's batch client sends on setImmediate.
           this.scheduler.after(0, () => incarnation.alive && this.crash(node, point, point));
@@ -176,6 +195,15 @@ export class World implements NetworkHost, NodeHost {
         const { type, ...data } = event;
         this.history.record(this.scheduler.now, node, type, data);
         if (event.type === "applied" || event.type === "marked_acked") this.#progressAt = this.scheduler.now;
+        if (event.type === "call_sent") {
+          this.#callsOut.set(node, (this.#callsOut.get(node) ?? 0) + 1);
+          this.#revokeAtCall(node);
+        }
+        if (event.type === "ack_received") this.#callsOut.set(node, Math.max(0, (this.#callsOut.get(node) ?? 0) - 1));
+        if (event.type === "session_failed") {
+          this.#callsOut.set(node, 0);
+          if (event.code === "deadline" && this.#silentCrashAt !== null) this.reached("silent_crash_escaped_by_deadline", node);
+        }
         if (event.type === "applied") this.#onApplied(event.producer);
       },
     };
@@ -187,7 +215,10 @@ export class World implements NetworkHost, NodeHost {
     if (!client || !this.faults.loseReplyAfterApply(client.name)) return;
     this.countFault("lose_reply");
     this.history.record(this.scheduler.now, client.name, "reply_lost", {});
-    if (this.scenario.transport === "websocket") this.#ws.cut(client.name, "cut after apply");
+    if (this.scenario.transport === "websocket") {
+      this.lostReplyAfterApply(client.name);
+      this.#ws.cut(client.name, "cut after apply");
+    }
     else this.#http.loseReply(client.name);
   }
 
@@ -200,12 +231,28 @@ export class World implements NetworkHost, NodeHost {
     const client = this.clients.find((c) => c.name === node);
     if (!client) return;
     const record = (op: Op) => this.committed.push({ node, producer: client.producerID, share_index: client.binding.share_index, seq: op.seq, op_id: op.op_id, body: op.body, t: this.scheduler.now });
+    if ("refused" in outcome) {
+      if (outcome.refused === "too_large") this.reached("too_large_at_enqueue", node);
+      return;
+    }
     if ("op" in outcome) {
       record(outcome.op);
+      if (outcome.op.seq > 1 && this.#pendingInOutbox(client) === 1) this.reached("outbox_drained_refilled", node);
       return;
     }
     const known = Math.max(0, ...this.committed.filter((c) => c.node === node).map((c) => c.seq));
     for (const op of client.inspect().pending) if (op.seq > known) record(op);
+  }
+
+  /** Ops the client's outbox holds beyond its acked seq, as committed. */
+  #pendingInOutbox(client: ClientNode): number {
+    const db = client.liveDb;
+    if (!db || db.inTransaction) return -1;
+    try {
+      return db.prepare(`SELECT COUNT(*) FROM outbox WHERE seq > (SELECT acked_seq FROM sync_state WHERE id = 1)`).pluck().get() as number;
+    } catch {
+      return -1; // a seed design without the reference outbox
+    }
   }
 
   // --- processes ---------------------------------------------------------
@@ -225,10 +272,12 @@ export class World implements NetworkHost, NodeHost {
     const silent = node instanceof ServerNode && !this.faults.healed && drawChance(this.faults.stream("crash_silent"), this.scenario.faults.crash_silent);
     this.history.record(this.scheduler.now, name, "crash", silent ? { cause, silent } : { cause });
     if (silent) {
+      this.#silentCrashAt = this.scheduler.now;
       this.countFault("crash_silent");
       this.#http.blackhole(node.endpoint()!.incarnation);
     }
     this.#ws.dropNode(name, silent);
+    if (name !== "server") this.#callsOut.set(name, 0);
     node.crash();
     const delay = this.#phase === "liveness" ? 0 : (restart_after_ms ?? this.faults.restartDelayFor(name, point));
     this.scheduler.after(delay, () => this.restart(name));
@@ -241,6 +290,7 @@ export class World implements NetworkHost, NodeHost {
     this.history.record(this.scheduler.now, name, "restart", this.#restartFacts(node));
     if (node instanceof ClientNode) {
       this.observer.sampleClient(name);
+      if (node.inspect().pending.length > 0) this.reached("restart_with_pending", name);
       node.resume();
     }
   }
@@ -341,6 +391,16 @@ export class World implements NetworkHost, NodeHost {
     }
   }
 
+  /** Timeline revokes keyed to a client's nth call: they strike while that call is on the wire. */
+  #revokeAtCall(node: string): void {
+    const nth = (this.#callsSent.get(node) ?? 0) + 1;
+    this.#callsSent.set(node, nth);
+    for (const a of this.scenario.timeline) {
+      if (a.action !== "revoke_at_call" || a.node !== node || a.nth !== nth) continue;
+      this.scheduler.after(0, () => !this.faults.healed && this.#revoke(a.share, a.rotate_secret));
+    }
+  }
+
   #revoke(index: number, rotate: boolean): void {
     const share = this.shares[index]!;
     const t = this.scheduler.now;
@@ -348,6 +408,7 @@ export class World implements NetworkHost, NodeHost {
       this.history.record(t, "admin", "revoke_skipped", { share: share.id, reason: "server down" });
       return;
     }
+    if ([...this.#callsOut.values()].some((n) => n > 0)) this.reached("revoke_with_batch_in_flight", "admin");
     const store = this.serverNode.server.store;
     const { epoch } = store.redeem(share.id, share.secret);
     const revoked = store.revoke({ share_id: share.id, epoch, scope: "write" }, rotate);

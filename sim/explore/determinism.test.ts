@@ -10,6 +10,7 @@ function report(trace_hash: string, lines: string[]): RunReport {
     verdict: "pass",
     trace_hash,
     violations: [],
+    coverage: [],
     stats: { ops: 0, applied: 0, faults: 0, faults_by_kind: {}, sim_time_ms: 0, wall_ms: 0, events: 0, outcome: "drained" },
     final: { clients: [], shares: [] },
     lines,

@@ -3,6 +3,7 @@ import type { GenerateOptions, Profile } from "../scenario/arbitrary.ts";
 import { generateScenario } from "../scenario/generate.ts";
 import type { Scenario, TransportName } from "../scenario/schema.ts";
 import { TRANSPORTS } from "../scenario/schema.ts";
+import { countCoverage } from "../coverage/conditions.ts";
 import { determinismViolation } from "./determinism.ts";
 import { runGuarded } from "./guarded-run.ts";
 import { RUN_TIMEOUT_MS_DEFAULT, workerPool, type TaskPool } from "./pool.ts";
@@ -74,6 +75,8 @@ export interface SeedOutcome {
   outcome: RunReport["stats"]["outcome"];
   /** The command that replays this seed as explore ran it. */
   repro: string;
+  /** Coverage conditions the run reached. */
+  coverage: string[];
 }
 
 export interface ExploreFailure {
@@ -101,6 +104,8 @@ export interface ExploreResult {
   faults: Record<string, number>;
   /** Runs stopped by the watchdog. */
   hangs: number;
+  /** Per coverage condition, the runs that reached it; every condition is listed. */
+  coverage: Record<string, number>;
   /** True when it stopped at the first failing seed before its range ended. */
   stopped_early: boolean;
   check_determinism: boolean;
@@ -134,6 +139,7 @@ function outcomeOf(report: RunReport, repro: string): SeedOutcome {
     events: report.stats.events,
     outcome: report.stats.outcome,
     repro,
+    coverage: report.coverage,
   };
 }
 
@@ -254,6 +260,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
       verdicts: Object.fromEntries(Object.entries(verdicts).sort()),
       faults: Object.fromEntries(Object.entries(faults).sort()),
       hangs: outcomes.filter((o) => o.outcome === "hang").length,
+      coverage: countCoverage(outcomes.map((o) => o.coverage)),
       stopped_early,
       check_determinism: options.check_determinism === true,
       run_timeout_ms,

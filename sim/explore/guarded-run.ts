@@ -29,6 +29,7 @@ function stoppedReport(scenario: Scenario, violation: Violation, stats: { sim_ti
     verdict: "fail",
     trace_hash: "",
     violations: [violation],
+    coverage: [],
     stats: { ops: 0, applied: 0, faults: 0, faults_by_kind: {}, sim_time_ms: stats.sim_time_ms, wall_ms: Math.round(stats.wall_ms), events: stats.events, outcome },
     final: { clients: [], shares: [] },
   };

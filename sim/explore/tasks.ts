@@ -18,6 +18,7 @@ export interface RunReport {
   verdict: "pass" | "fail";
   trace_hash: string;
   violations: Violation[];
+  coverage: string[];
   stats: RunStats;
   final: FinalSummary;
   lines?: string[];
@@ -32,6 +33,7 @@ export async function runTask(task: RunTask): Promise<RunReport> {
     verdict: result.verdict,
     trace_hash: result.trace_hash,
     violations: result.violations,
+    coverage: result.coverage,
     stats: result.stats,
     final: result.final,
   };

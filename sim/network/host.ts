@@ -38,6 +38,10 @@ export interface NetworkHost {
   wsFate(client: string, connection: number): WsFate;
   httpFate(client: string, request: number): HttpFate;
   countFault(kind: string): void;
+  /** A coverage condition reached (sim/coverage). */
+  reached(condition: string, node: string): void;
+  /** A reply to a call that applied ops never reached its client. */
+  lostReplyAfterApply(node: string): void;
   /** What crossed the wire, for the checkers' own eyes (sim/observe). */
   wire: {
     toServer(node: string, payload: string, meta?: { path?: string; link?: number }): void;

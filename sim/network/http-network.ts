@@ -2,6 +2,7 @@ import { never } from "../kernel/crash-signal.ts";
 import type { Incarnation } from "../kernel/scheduler.ts";
 import type { NetworkHost } from "./host.ts";
 import { networkError } from "./msw-gateway.ts";
+import { jsonValues, numberFieldAbove } from "../observe/wire-parse.ts";
 
 interface Handled {
   status: number;
@@ -29,6 +30,8 @@ export class HttpNetwork {
   #toServer = 0;
   /** Clients whose reply to the request being handled now must be lost. */
   readonly #loseReply = new Set<string>();
+  /** When each client last sent a request that redeems. */
+  readonly #redeemedAt = new Map<string, number>();
 
   constructor(host: NetworkHost, clients: (clientID: string) => { node: string; incarnation: Incarnation } | undefined) {
     this.#host = host;
@@ -50,6 +53,9 @@ export class HttpNetwork {
     const body = await request.text();
     const path = new URL(request.url).pathname;
     const fate = host.httpFate(node, nth);
+    const sentAt = host.scheduler.now;
+    // Every capnweb batch redeems again; REST does on its own route.
+    if (path === "/rpc" || path.endsWith("/redeem")) this.#redeemedAt.set(node, sentAt);
     host.history.record(host.scheduler.now, node, "http_sent", { request: nth, method: request.method, path });
 
     this.#toServer++;
@@ -73,6 +79,7 @@ export class HttpNetwork {
       this.#toServer++;
       host.scheduler.after(fate.duplicate_after_ms, async () => {
         host.history.record(host.scheduler.now, node, "http_duplicate_delivered", { request: nth });
+        if ((this.#redeemedAt.get(node) ?? -1) > sentAt) host.reached("duplicate_after_reredeem", node);
         try {
           await this.#deliver(node, request.method, request.url, request.headers, body);
         } finally {
@@ -82,6 +89,7 @@ export class HttpNetwork {
     }
     if (handled && fate.drop_response) {
       host.countFault("http_drop_response");
+      if (numberFieldAbove(jsonValues(handled.body), "applied", 0)) host.lostReplyAfterApply(node);
       host.history.record(host.scheduler.now, node, "http_dropped", { request: nth, leg: "response", status: handled.status });
       return this.#reply(node, incarnation, null);
     }

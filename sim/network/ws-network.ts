@@ -5,6 +5,7 @@ import type { SocketOpener } from "../../client-under-test/transports/websocket.
 import { never } from "../kernel/crash-signal.ts";
 import type { Incarnation } from "../kernel/scheduler.ts";
 import type { NetworkHost, WsFate } from "./host.ts";
+import { jsonValues, numberFieldAbove } from "../observe/wire-parse.ts";
 
 type Direction = "to_server" | "to_client";
 
@@ -50,6 +51,7 @@ class WsLink {
     const { cut, stall } = this.#fate;
     if (cut && cut.direction === direction && n > cut.after_frames) {
       host.countFault("ws_cut");
+      if (direction === "to_client" && numberFieldAbove(jsonValues(frame), "applied", 0)) host.lostReplyAfterApply(this.client);
       this.close(`cut ${direction} after ${cut.after_frames} frames`);
       return;
     }

@@ -1,5 +1,7 @@
 import type Database from "better-sqlite3";
-import { capnwebRedeems, cursorsIn, errorCodesIn, jsonValues, opIdsIn } from "./wire-parse.ts";
+import { capnwebRedeems, cursorsIn, errorCodesIn, jsonValues, numberFieldAbove, opIdsIn } from "./wire-parse.ts";
+
+const rejectedIn = (values: readonly unknown[]) => numberFieldAbove(values, "rejected", 0);
 
 // The world's own eyes. The checkers judge from what it saw (DESIGN.md,
 // "Checkers"): what crossed the network, what each client held when it sent
@@ -86,6 +88,8 @@ export function emptyObserved(): Observed {
 
 export interface ObservedWorld {
   now(): number;
+  /** A coverage condition reached, as seen on the wire or in SQLite. */
+  reached(condition: string, node: string): void;
   /** The live server database, or undefined while the server is down. */
   serverDb(): Database.Database | undefined;
   /** A live client database, or undefined while that client is down. */
@@ -108,6 +112,7 @@ export class Observer {
   readonly #logCursor = new Map<string, number>();
   readonly #epoch = new Map<string, number>();
   readonly #touched = new Set<string>();
+  readonly #appended = new Set<string>();
   readonly #lastSample = new Map<string, string>();
   readonly #serverStatements = new WeakMap<Database.Database, ServerStatements>();
   readonly #clientStatements = new WeakMap<Database.Database, Database.Statement>();
@@ -149,10 +154,20 @@ export class Observer {
     if (op_ids.length > 0) this.observed.deliveries.push({ t, node, transport, op_ids, credential });
   }
 
+  /** What committed op shapes reach: a snapshot after appends, a removal. */
+  #shapes(rows: readonly { kind: string | null; part_id: string | null; has_text: number }[]): void {
+    for (const row of rows) {
+      if (row.kind === "part.append" && row.part_id) this.#appended.add(row.part_id);
+      else if (row.kind === "part.upsert" && row.has_text && row.part_id && this.#appended.has(row.part_id)) this.#world.reached("snapshot_after_appends", "server");
+      else if (row.kind === "message.remove" || row.kind === "part.remove") this.#world.reached("removal", "server");
+    }
+  }
+
   /** A reply or frames reached a client. */
   toClient(node: string, payload: string): void {
     const values = jsonValues(payload);
     const t = this.#world.now();
+    if (rejectedIn(values)) this.#world.reached("gap_rejected", node);
     for (const c of cursorsIn(values)) this.observed.told.push({ t, node, ...c });
     const codes = errorCodesIn(values);
     if (codes.length > 0) {
@@ -192,14 +207,20 @@ export class Observer {
     if (!s) {
       s = {
         share: db.prepare(`SELECT cursor, epoch FROM shares WHERE id = ?`),
-        log: db.prepare(`SELECT cursor, producer_id, seq, epoch, json_extract(op, '$.op_id') AS op_id FROM share_log WHERE share_id = ? AND cursor > ? ORDER BY cursor`),
+        log: db.prepare(
+          `SELECT cursor, producer_id, seq, epoch, json_extract(op, '$.op_id') AS op_id, json_extract(op, '$.body.kind') AS kind,
+             json_extract(op, '$.body.part_id') AS part_id, json_type(op, '$.body.text') IS NOT NULL AS has_text
+           FROM share_log WHERE share_id = ? AND cursor > ? ORDER BY cursor`,
+        ),
       };
       this.#serverStatements.set(db, s);
     }
     for (const share of this.#world.shareIds()) {
       const row = s.share.get(share) as { cursor: number; epoch: number } | undefined;
       if (!row) continue;
-      const rows = s.log.all(share, this.#logCursor.get(share) ?? 0) as CommitRow[];
+      const read = s.log.all(share, this.#logCursor.get(share) ?? 0) as (CommitRow & { kind: string | null; part_id: string | null; has_text: number })[];
+      const rows: CommitRow[] = read.map(({ cursor, producer_id, seq, epoch, op_id }) => ({ cursor, producer_id, seq, epoch, op_id }));
+      this.#shapes(read);
       const before = this.#cursor.get(share) ?? 0;
       if (rows.length > 0 || row.cursor !== before) {
         this.observed.commits.push({ t, share, cursor_before: before, cursor_after: row.cursor, rows, epoch: row.epoch });

@@ -72,3 +72,10 @@ export function capnwebRedeems(values: readonly unknown[]): RedeemAsk[] {
     scope: typeof args[2] === "string" ? args[2] : null,
   }));
 }
+
+/** True when some object in the payload has a numeric `field` above `floor` (an ack that applied, or rejected, ops). */
+export function numberFieldAbove(values: readonly unknown[], field: string, floor: number): boolean {
+  let found = false;
+  for (const v of values) walk(v, (n) => (found ||= isRecord(n) && typeof n[field] === "number" && (n[field] as number) > floor));
+  return found;
+}

@@ -62,6 +62,7 @@ function timelineArbitrary(profile: Profile): fc.Arbitrary<Timeline> {
   const at_ms = fc.integer({ min: 0, max: 120_000 });
   const action = fc.oneof(
     fc.record({ action: fc.constant("revoke" as const), at_ms, share: fc.constant(0), rotate_secret: fc.boolean() }),
+    fc.record({ action: fc.constant("revoke_at_call" as const), node, nth: fc.integer({ min: 1, max: 20 }), share: fc.constant(0), rotate_secret: fc.boolean() }),
     fc.record({ action: fc.constant("lose_reply" as const), node, nth_apply: fc.integer({ min: 1, max: 20 }) }),
     fc.record({
       action: fc.constant("crash_at" as const),

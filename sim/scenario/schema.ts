@@ -49,6 +49,8 @@ export const timelineActionSchema = z.discriminatedUnion("action", [
   z.strictObject({ action: z.literal("partition"), at_ms, node: z.union([z.literal("all"), clientNode]), duration_ms: z.int().min(1) }),
   z.strictObject({ action: z.literal("stall"), at_ms, node: clientNode, duration_ms: z.int().min(1) }),
   z.strictObject({ action: z.literal("revoke"), at_ms, share: z.int().min(0).max(8), rotate_secret: z.boolean().default(false) }),
+  /** Revoke the moment a client sends its nth appendOps call: the batch is in flight when its capability dies. */
+  z.strictObject({ action: z.literal("revoke_at_call"), node: clientNode, nth: z.int().min(1), share: z.int().min(0).max(8), rotate_secret: z.boolean().default(false) }),
   z.strictObject({
     action: z.literal("cut"),
     node: clientNode,
@@ -150,7 +152,7 @@ export const scenarioSchema = z
       if (m && Number(m[1]) > clients) {
         ctx.addIssue({ code: "custom", path: ["timeline", i, "node"], message: `${node} does not exist: the scenario has ${clients} clients` });
       }
-      if (a.action === "revoke" && !shares.has(a.share)) {
+      if ((a.action === "revoke" || a.action === "revoke_at_call") && !shares.has(a.share)) {
         ctx.addIssue({ code: "custom", path: ["timeline", i, "share"], message: `share ${a.share} is not used by any client` });
       }
     });

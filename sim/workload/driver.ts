@@ -7,7 +7,7 @@ import type { ClientNode } from "../nodes/client-node.ts";
 import type { WorkloadStep } from "./agent-session.ts";
 
 /** What the agent saw of one enqueue: it returned an op, or the process died inside it. */
-export type EnqueueOutcome = { op: Op } | { interrupted: OpBody };
+export type EnqueueOutcome = { op: Op } | { interrupted: OpBody } | { refused: string };
 
 /**
  * Feeds one client's workload into its `enqueue`, step by step in virtual
@@ -62,7 +62,9 @@ export class WorkloadDriver {
     } catch (error) {
       const t = this.#scheduler.now;
       if (!(error instanceof CrashSignal)) {
-        this.#history.record(t, node.name, "enqueue_refused", { kind: body.kind, code: errorCode(error) ?? "unknown", message: (error as Error).message });
+        const code = errorCode(error) ?? "unknown";
+        this.#history.record(t, node.name, "enqueue_refused", { kind: body.kind, code, message: (error as Error).message });
+        this.#onEnqueued(node.name, { refused: code });
         this.#scheduleNext();
         return;
       }
