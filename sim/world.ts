@@ -27,6 +27,7 @@ import { eventsMax } from "./run-limits.ts";
 import { agentSession } from "./workload/agent-session.ts";
 import { WorkloadDriver, type EnqueueOutcome } from "./workload/driver.ts";
 import { Observer } from "./observe/observer.ts";
+import { Adversary } from "./adversary/adversary.ts";
 import type { CoverageCondition } from "./coverage/conditions.ts";
 
 /** What replaces the reference components in this world: a mutant's or a variant's parts. */
@@ -79,6 +80,8 @@ export class World implements NetworkHost, NodeHost {
   #silentCrashAt: number | null = null;
   /** What the world saw with its own eyes: the evidence the checkers judge. */
   readonly observer: Observer;
+  /** The world as an adversary: tries what no client may (sim/adversary). */
+  readonly adversary: Adversary;
   #phase: "workload" | "liveness" = "workload";
   #healedAt: number | null = null;
   #events = 0;
@@ -96,6 +99,15 @@ export class World implements NetworkHost, NodeHost {
       return node?.incarnation ? { node: node.name, incarnation: node.incarnation } : undefined;
     });
     this.serverNode = new ServerNode(this, parts.server);
+    this.adversary = new Adversary({
+      now: () => this.scheduler.now,
+      server: () => this.serverNode.endpoint(),
+      serverDb: () => this.serverNode.liveDb,
+      share: (index) => {
+        const share = this.shares[index];
+        return share ? { id: share.id, secret: share.secret, epoch: this.observer.epochOf(share.id) } : undefined;
+      },
+    });
     this.observer = new Observer({
       now: () => this.scheduler.now,
       reached: (condition, node) => this.reached(condition, node),
@@ -278,6 +290,7 @@ export class World implements NetworkHost, NodeHost {
     }
     this.#ws.dropNode(name, silent);
     if (name !== "server") this.#callsOut.set(name, 0);
+    else this.adversary.serverDown();
     node.crash();
     const delay = this.#phase === "liveness" ? 0 : (restart_after_ms ?? this.faults.restartDelayFor(name, point));
     this.scheduler.after(delay, () => this.restart(name));
@@ -288,6 +301,7 @@ export class World implements NetworkHost, NodeHost {
     if (node.up) return;
     node.start();
     this.history.record(this.scheduler.now, name, "restart", this.#restartFacts(node));
+    if (node instanceof ServerNode) this.#adversaryKeeps();
     if (node instanceof ClientNode) {
       this.observer.sampleClient(name);
       if (node.inspect().pending.length > 0) this.reached("restart_with_pending", name);
@@ -362,6 +376,7 @@ export class World implements NetworkHost, NodeHost {
       this.#drivers.push(driver);
     });
     for (const driver of this.#drivers) driver.start();
+    this.#adversaryKeeps();
     this.#scheduleTimeline();
     this.#scheduleRandomFaults();
   }
@@ -386,9 +401,23 @@ export class World implements NetworkHost, NodeHost {
           case "revoke":
             this.#revoke(action.share, action.rotate_secret);
             return;
+          case "forbidden":
+            void this.adversary.attempt(action.attempt, action.share).then((probe) => {
+              this.observer.observed.forbidden.push(probe);
+              const { t: _t, ...data } = probe;
+              this.history.record(this.scheduler.now, "adversary", "forbidden_probe", data);
+              if (probe.outcome === "refused" && probe.code !== null && !probe.state_changed) this.reached("forbidden_refused", "adversary");
+            });
+            return;
         }
       });
     }
+  }
+
+  /** The adversary keeps an early writer capability when a stale attempt is planned on a share. */
+  #adversaryKeeps(): void {
+    const stale = this.scenario.timeline.find((a) => a.action === "forbidden" && a.attempt === "stale_append");
+    if (stale && stale.action === "forbidden") void this.adversary.keepWriter(stale.share);
   }
 
   /** Timeline revokes keyed to a client's nth call: they strike while that call is on the wire. */

@@ -65,5 +65,18 @@ export const capability: Checker = (record) => {
       }
     }
   }
+  // What the adversary tried: a refusal with a code that changed nothing, every time.
+  for (const probe of record.observed.forbidden) {
+    if (probe.outcome === "skipped") continue;
+    const witness = { attempt: probe.attempt, share: probe.share, code: probe.code, message: probe.message, state_changed: probe.state_changed };
+    if (probe.outcome === "accepted") {
+      push({ anomaly: "forbidden_accepted", message: `the server accepted a forbidden ${probe.attempt} on ${probe.share}`, t_ms: probe.t, witness });
+    } else if (probe.code === null) {
+      push({ anomaly: "refusal_without_code", message: `the server refused a ${probe.attempt} on ${probe.share} with no code: ${probe.message}`, t_ms: probe.t, witness });
+    }
+    if (probe.state_changed) {
+      push({ anomaly: "refusal_changed_state", message: `a ${probe.attempt} on ${probe.share} changed the server's committed state`, t_ms: probe.t, witness });
+    }
+  }
   return violations;
 };

@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import type { ForbiddenProbe } from "../adversary/adversary.ts";
 import { capnwebRedeems, cursorsIn, errorCodesIn, jsonValues, numberFieldAbove, opIdsIn } from "./wire-parse.ts";
 
 const rejectedIn = (values: readonly unknown[]) => numberFieldAbove(values, "rejected", 0);
@@ -80,10 +81,12 @@ export interface Observed {
   epochs: EpochChange[];
   /** Error codes the server sent each client. */
   errors_told: Record<string, string[]>;
+  /** What the adversary tried and what it got (sim/adversary). */
+  forbidden: ForbiddenProbe[];
 }
 
 export function emptyObserved(): Observed {
-  return { deliveries: [], commits: [], told: [], samples: [], epochs: [], errors_told: {} };
+  return { deliveries: [], commits: [], told: [], samples: [], epochs: [], errors_told: {}, forbidden: [] };
 }
 
 export interface ObservedWorld {

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { CRASH_POINTS } from "../../protocol/ports.ts";
+import { FORBIDDEN_ATTEMPTS } from "../adversary/attempts.ts";
 import type { ScenarioInput, TransportName } from "./schema.ts";
 import { TRANSPORTS } from "./schema.ts";
 
@@ -62,6 +63,7 @@ function timelineArbitrary(profile: Profile): fc.Arbitrary<Timeline> {
   const at_ms = fc.integer({ min: 0, max: 120_000 });
   const action = fc.oneof(
     fc.record({ action: fc.constant("revoke" as const), at_ms, share: fc.constant(0), rotate_secret: fc.boolean() }),
+    fc.record({ action: fc.constant("forbidden" as const), at_ms, attempt: fc.constantFrom(...FORBIDDEN_ATTEMPTS), share: fc.constant(0) }),
     fc.record({ action: fc.constant("revoke_at_call" as const), node, nth: fc.integer({ min: 1, max: 20 }), share: fc.constant(0), rotate_secret: fc.boolean() }),
     fc.record({ action: fc.constant("lose_reply" as const), node, nth_apply: fc.integer({ min: 1, max: 20 }) }),
     fc.record({

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { CRASH_POINTS, type CrashPoint } from "../../protocol/ports.ts";
 import { ALL_CHECKERS } from "../checkers/record.ts";
+import { FORBIDDEN_ATTEMPTS } from "../adversary/attempts.ts";
 
 // A scenario is data: everything a run depends on besides the code under test.
 // Saved, shrunk, read by a person, committed as a regression (DESIGN.md, "Scenarios").
@@ -49,6 +50,8 @@ export const timelineActionSchema = z.discriminatedUnion("action", [
   z.strictObject({ action: z.literal("partition"), at_ms, node: z.union([z.literal("all"), clientNode]), duration_ms: z.int().min(1) }),
   z.strictObject({ action: z.literal("stall"), at_ms, node: clientNode, duration_ms: z.int().min(1) }),
   z.strictObject({ action: z.literal("revoke"), at_ms, share: z.int().min(0).max(8), rotate_secret: z.boolean().default(false) }),
+  /** The world, as an adversary, tries what it must not; the server must refuse with a code and change nothing. */
+  z.strictObject({ action: z.literal("forbidden"), at_ms, attempt: z.enum(FORBIDDEN_ATTEMPTS), share: z.int().min(0).max(8).default(0) }),
   /** Revoke the moment a client sends its nth appendOps call: the batch is in flight when its capability dies. */
   z.strictObject({ action: z.literal("revoke_at_call"), node: clientNode, nth: z.int().min(1), share: z.int().min(0).max(8), rotate_secret: z.boolean().default(false) }),
   z.strictObject({
@@ -152,7 +155,7 @@ export const scenarioSchema = z
       if (m && Number(m[1]) > clients) {
         ctx.addIssue({ code: "custom", path: ["timeline", i, "node"], message: `${node} does not exist: the scenario has ${clients} clients` });
       }
-      if ((a.action === "revoke" || a.action === "revoke_at_call") && !shares.has(a.share)) {
+      if ((a.action === "revoke" || a.action === "revoke_at_call" || a.action === "forbidden") && !shares.has(a.share)) {
         ctx.addIssue({ code: "custom", path: ["timeline", i, "share"], message: `share ${a.share} is not used by any client` });
       }
     });
