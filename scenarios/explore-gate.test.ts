@@ -1,4 +1,5 @@
 import { expect, test } from "vitest";
+import { COVERAGE_CONDITIONS, unreached } from "../sim/coverage/conditions.ts";
 import { explore } from "../sim/explore/explore.ts";
 
 // The CI gate: a fixed range of generated seeds on every transport, against
@@ -17,4 +18,7 @@ test(`seeds ${FROM}..${FROM + SEEDS - 1} pass on every transport (swarm profile)
   expect(failing).toEqual([]);
   // The range is not calm: faults of many kinds were injected.
   expect(Object.keys(result.faults).length).toBeGreaterThanOrEqual(8);
+  // A pass proves something only about cases the runs reached: every coverage condition, at least once.
+  const never = unreached(result.coverage).map((name) => `${name}: ${COVERAGE_CONDITIONS[name as keyof typeof COVERAGE_CONDITIONS]}`);
+  expect(never, "coverage conditions never reached over the gate's seeds").toEqual([]);
 }, 240_000);
