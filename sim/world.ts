@@ -29,6 +29,7 @@ import { WorkloadDriver, type EnqueueOutcome } from "./workload/driver.ts";
 import { Observer } from "./observe/observer.ts";
 import { Adversary } from "./adversary/adversary.ts";
 import type { CoverageCondition } from "./coverage/conditions.ts";
+import { CoverageWatch } from "./coverage/coverage-watch.ts";
 
 /** What replaces the reference components in this world: a mutant's or a variant's parts. */
 export type WorldParts = Parts;
@@ -73,11 +74,8 @@ export class World implements NetworkHost, NodeHost {
   readonly #ws: WsNetwork;
   readonly #http: HttpNetwork;
   readonly #drivers: WorkloadDriver[] = [];
-  readonly #reached = new Set<string>();
-  /** appendOps calls each client has out, from its own reports: a hint, good enough for coverage. */
-  readonly #callsOut = new Map<string, number>();
+  readonly coverage: CoverageWatch;
   readonly #callsSent = new Map<string, number>();
-  #silentCrashAt: number | null = null;
   /** What the world saw with its own eyes: the evidence the checkers judge. */
   readonly observer: Observer;
   /** The world as an adversary: tries what no client may (sim/adversary). */
@@ -99,6 +97,7 @@ export class World implements NetworkHost, NodeHost {
       return node?.incarnation ? { node: node.name, incarnation: node.incarnation } : undefined;
     });
     this.serverNode = new ServerNode(this, parts.server);
+    this.coverage = new CoverageWatch(this.history, () => this.scheduler.now);
     this.adversary = new Adversary({
       now: () => this.scheduler.now,
       server: () => this.serverNode.endpoint(),
@@ -164,15 +163,12 @@ export class World implements NetworkHost, NodeHost {
     this.faults.count(kind);
   }
 
-  /** A coverage condition reached: recorded in the history the first time in this run. */
-  reached(condition: CoverageCondition | string, node: string): void {
-    if (this.#reached.has(condition)) return;
-    this.#reached.add(condition);
-    this.history.record(this.scheduler.now, node, "coverage", { condition });
+  reached(condition: CoverageCondition, node: string): void {
+    this.coverage.reached(condition, node);
   }
 
   lostReplyAfterApply(node: string): void {
-    this.reached(`reply_lost_after_apply/${this.scenario.transport}`, node);
+    this.coverage.reached(`reply_lost_after_apply/${this.scenario.transport}`, node);
   }
 
   readonly wire = {
@@ -188,7 +184,7 @@ export class World implements NetworkHost, NodeHost {
         if (!incarnation.alive) throw new CrashSignal(node, point);
         if (!this.faults.crashAtPoint(node, point)) return;
         this.countFault("crash_point");
-        this.reached(`crash_point/${point}`, node);
+        this.coverage.reached(`crash_point/${point}`, node);
         if (point === "client.after_send_before_ack") {
           // The request must really be on the wire first; capnweb's batch client sends on setImmediate.
           this.scheduler.after(0, () => incarnation.alive && this.crash(node, point, point));
@@ -207,15 +203,8 @@ export class World implements NetworkHost, NodeHost {
         const { type, ...data } = event;
         this.history.record(this.scheduler.now, node, type, data);
         if (event.type === "applied" || event.type === "marked_acked") this.#progressAt = this.scheduler.now;
-        if (event.type === "call_sent") {
-          this.#callsOut.set(node, (this.#callsOut.get(node) ?? 0) + 1);
-          this.#revokeAtCall(node);
-        }
-        if (event.type === "ack_received") this.#callsOut.set(node, Math.max(0, (this.#callsOut.get(node) ?? 0) - 1));
-        if (event.type === "session_failed") {
-          this.#callsOut.set(node, 0);
-          if (event.code === "deadline" && this.#silentCrashAt !== null) this.reached("silent_crash_escaped_by_deadline", node);
-        }
+        this.coverage.probe(node, event);
+        if (event.type === "call_sent") this.#revokeAtCall(node);
         if (event.type === "applied") this.#onApplied(event.producer);
       },
     };
@@ -284,13 +273,12 @@ export class World implements NetworkHost, NodeHost {
     const silent = node instanceof ServerNode && !this.faults.healed && drawChance(this.faults.stream("crash_silent"), this.scenario.faults.crash_silent);
     this.history.record(this.scheduler.now, name, "crash", silent ? { cause, silent } : { cause });
     if (silent) {
-      this.#silentCrashAt = this.scheduler.now;
       this.countFault("crash_silent");
       this.#http.blackhole(node.endpoint()!.incarnation);
     }
     this.#ws.dropNode(name, silent);
-    if (name !== "server") this.#callsOut.set(name, 0);
-    else this.adversary.serverDown();
+    this.coverage.crashed(name, silent);
+    if (name === "server") this.adversary.serverDown();
     node.crash();
     const delay = this.#phase === "liveness" ? 0 : (restart_after_ms ?? this.faults.restartDelayFor(name, point));
     this.scheduler.after(delay, () => this.restart(name));
@@ -437,7 +425,7 @@ export class World implements NetworkHost, NodeHost {
       this.history.record(t, "admin", "revoke_skipped", { share: share.id, reason: "server down" });
       return;
     }
-    if ([...this.#callsOut.values()].some((n) => n > 0)) this.reached("revoke_with_batch_in_flight", "admin");
+    this.coverage.revoking();
     const store = this.serverNode.server.store;
     const { epoch } = store.redeem(share.id, share.secret);
     const revoked = store.revoke({ share_id: share.id, epoch, scope: "write" }, rotate);

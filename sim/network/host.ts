@@ -3,6 +3,7 @@ import type { Hono } from "hono";
 import type { History } from "../history/history.ts";
 import type { Incarnation, Scheduler } from "../kernel/scheduler.ts";
 import type { Reachability } from "./reachability.ts";
+import type { CoverageCondition } from "../coverage/conditions.ts";
 
 /** What a client's WebSocket connection is fated to suffer, decided when it opens. */
 export interface WsFate {
@@ -39,7 +40,7 @@ export interface NetworkHost {
   httpFate(client: string, request: number): HttpFate;
   countFault(kind: string): void;
   /** A coverage condition reached (sim/coverage). */
-  reached(condition: string, node: string): void;
+  reached(condition: CoverageCondition, node: string): void;
   /** A reply to a call that applied ops never reached its client. */
   lostReplyAfterApply(node: string): void;
   /** What crossed the wire, for the checkers' own eyes (sim/observe). */

@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import type { ForbiddenProbe } from "../adversary/adversary.ts";
+import type { CoverageCondition } from "../coverage/conditions.ts";
 import { capnwebRedeems, cursorsIn, errorCodesIn, jsonValues, numberFieldAbove, opIdsIn } from "./wire-parse.ts";
 
 const rejectedIn = (values: readonly unknown[]) => numberFieldAbove(values, "rejected", 0);
@@ -92,7 +93,7 @@ export function emptyObserved(): Observed {
 export interface ObservedWorld {
   now(): number;
   /** A coverage condition reached, as seen on the wire or in SQLite. */
-  reached(condition: string, node: string): void;
+  reached(condition: CoverageCondition, node: string): void;
   /** The live server database, or undefined while the server is down. */
   serverDb(): Database.Database | undefined;
   /** A live client database, or undefined while that client is down. */
