@@ -6,9 +6,10 @@ import { DEFAULT_LIMITS, type Limits } from "../protocol/limits.ts";
 import type { Op, OpBody } from "../protocol/ops.ts";
 import type { CrashPoint, CrashPoints, Probe, ProbeEvent } from "../protocol/ports.ts";
 import { FaultPlan } from "./faults/fault-plan.ts";
+import { FaultScheduler } from "./faults/fault-scheduler.ts";
 import { History } from "./history/history.ts";
 import { CrashSignal } from "./kernel/crash-signal.ts";
-import { drawChance, drawInt, drawPick } from "./kernel/draw.ts";
+import { drawChance, drawInt } from "./kernel/draw.ts";
 import { RandomStreams } from "./kernel/prng.ts";
 import { runMonitor } from "./kernel/run-monitor.ts";
 import { Incarnation, Scheduler } from "./kernel/scheduler.ts";
@@ -75,7 +76,7 @@ export class World implements NetworkHost, NodeHost {
   readonly #http: HttpNetwork;
   readonly #drivers: WorkloadDriver[] = [];
   readonly coverage: CoverageWatch;
-  readonly #callsSent = new Map<string, number>();
+  readonly #faultScheduler: FaultScheduler;
   /** What the world saw with its own eyes: the evidence the checkers judge. */
   readonly observer: Observer;
   /** The world as an adversary: tries what no client may (sim/adversary). */
@@ -117,6 +118,26 @@ export class World implements NetworkHost, NodeHost {
         const client = this.clients.find((c) => c.name === node);
         const share = client ? this.shares[client.binding.share_index] : undefined;
         return share ? { id: share.id, secret: share.secret } : undefined;
+      },
+    });
+    this.#faultScheduler = new FaultScheduler({
+      scenario,
+      scheduler: this.scheduler,
+      history: this.history,
+      reach: this.reach,
+      faults: this.faults,
+      coverage: this.coverage,
+      adversary: this.adversary,
+      clientNames: () => this.clients.map((c) => c.name),
+      isUp: (node) => this.#node(node).up,
+      crash: (node, cause, point, restart_after_ms) => this.crash(node, cause, point, restart_after_ms),
+      revoke: (share, rotate) => this.revoke(share, rotate),
+      countFault: (kind) => this.countFault(kind),
+      forbidden: (probe) => {
+        this.observer.observed.forbidden.push(probe);
+        const { t: _t, ...data } = probe;
+        this.history.record(this.scheduler.now, "adversary", "forbidden_probe", data);
+        if (probe.outcome === "refused" && probe.code !== null && !probe.state_changed) this.coverage.reached("forbidden_refused", "adversary");
       },
     });
     this.scheduler.onUncaught = (owner, error) => {
@@ -204,7 +225,7 @@ export class World implements NetworkHost, NodeHost {
         this.history.record(this.scheduler.now, node, type, data);
         if (event.type === "applied" || event.type === "marked_acked") this.#progressAt = this.scheduler.now;
         this.coverage.probe(node, event);
-        if (event.type === "call_sent") this.#revokeAtCall(node);
+        if (event.type === "call_sent") this.#faultScheduler.callSent(node);
         if (event.type === "applied") this.#onApplied(event.producer);
       },
     };
@@ -289,7 +310,7 @@ export class World implements NetworkHost, NodeHost {
     if (node.up) return;
     node.start();
     this.history.record(this.scheduler.now, name, "restart", this.#restartFacts(node));
-    if (node instanceof ServerNode) this.#adversaryKeeps();
+    if (node instanceof ServerNode) this.#faultScheduler.serverRestarted();
     if (node instanceof ClientNode) {
       this.observer.sampleClient(name);
       if (node.inspect().pending.length > 0) this.reached("restart_with_pending", name);
@@ -364,61 +385,11 @@ export class World implements NetworkHost, NodeHost {
       this.#drivers.push(driver);
     });
     for (const driver of this.#drivers) driver.start();
-    this.#adversaryKeeps();
-    this.#scheduleTimeline();
-    this.#scheduleRandomFaults();
+    this.#faultScheduler.start();
   }
 
-  #scheduleTimeline(): void {
-    for (const action of this.scenario.timeline) {
-      if (!("at_ms" in action)) continue;
-      this.scheduler.at(action.at_ms, () => {
-        if (this.faults.healed) return;
-        const t = this.scheduler.now;
-        switch (action.action) {
-          case "crash":
-            this.countFault("crash");
-            this.crash(action.node, "timeline", null, action.restart_after_ms);
-            return;
-          case "partition":
-          case "stall":
-            this.countFault(action.action);
-            this.history.record(t, action.node, action.action, { duration_ms: action.duration_ms });
-            this.reach.open(action.action, action.node, action.duration_ms);
-            return;
-          case "revoke":
-            this.#revoke(action.share, action.rotate_secret);
-            return;
-          case "forbidden":
-            void this.adversary.attempt(action.attempt, action.share).then((probe) => {
-              this.observer.observed.forbidden.push(probe);
-              const { t: _t, ...data } = probe;
-              this.history.record(this.scheduler.now, "adversary", "forbidden_probe", data);
-              if (probe.outcome === "refused" && probe.code !== null && !probe.state_changed) this.reached("forbidden_refused", "adversary");
-            });
-            return;
-        }
-      });
-    }
-  }
-
-  /** The adversary keeps an early writer capability when a stale attempt is planned on a share. */
-  #adversaryKeeps(): void {
-    const stale = this.scenario.timeline.find((a) => a.action === "forbidden" && a.attempt === "stale_append");
-    if (stale && stale.action === "forbidden") void this.adversary.keepWriter(stale.share);
-  }
-
-  /** Timeline revokes keyed to a client's nth call: they strike while that call is on the wire. */
-  #revokeAtCall(node: string): void {
-    const nth = (this.#callsSent.get(node) ?? 0) + 1;
-    this.#callsSent.set(node, nth);
-    for (const a of this.scenario.timeline) {
-      if (a.action !== "revoke_at_call" || a.node !== node || a.nth !== nth) continue;
-      this.scheduler.after(0, () => !this.faults.healed && this.#revoke(a.share, a.rotate_secret));
-    }
-  }
-
-  #revoke(index: number, rotate: boolean): void {
+  /** The world's admin revokes a share, rotating its secret when asked. */
+  revoke(index: number, rotate: boolean): void {
     const share = this.shares[index]!;
     const t = this.scheduler.now;
     if (!this.serverNode.up) {
@@ -436,43 +407,11 @@ export class World implements NetworkHost, NodeHost {
     }
   }
 
-  #scheduleRandomFaults(): void {
-    const r = this.scenario.faults;
-    for (const client of this.clients) this.#poisson(`client_crash/${client.name}`, r.client_crash_per_min, () => this.#randomCrash(client.name));
-    this.#poisson("server_crash", r.server_crash_per_min, () => this.#randomCrash("server"));
-    this.#poisson("partition", r.partition_per_min, () => {
-      const s = this.faults.stream("partition");
-      const node = drawChance(s, 0.25) ? "all" : drawPick(s, this.clients).name;
-      const duration = drawInt(s, ...r.partition_ms);
-      this.countFault("partition");
-      this.history.record(this.scheduler.now, node, "partition", { duration_ms: duration });
-      this.reach.open("partition", node, duration);
-    });
-  }
-
-  #randomCrash(name: string): void {
-    if (!this.#node(name).up) return;
-    this.countFault("crash");
-    this.crash(name, "random", null);
-  }
-
-  /** Fires `fn` at the arrival times of a Poisson process, until the faults heal. */
-  #poisson(kind: string, per_min: number, fn: () => void): void {
-    const gap = this.faults.nextGap(kind, per_min);
-    if (gap === null) return;
-    this.scheduler.after(gap, () => {
-      if (this.faults.healed) return;
-      fn();
-      this.#poisson(kind, per_min, fn);
-    });
-  }
-
   // --- phases ------------------------------------------------------------
 
   #maybeHeal(): void {
     if (!this.#drivers.every((d) => d.done)) return;
-    const lastAction = Math.max(0, ...this.scenario.timeline.map((a) => ("at_ms" in a ? a.at_ms + ("duration_ms" in a ? a.duration_ms : 0) : 0)));
-    this.scheduler.at(lastAction, () => this.#heal());
+    this.scheduler.at(this.#faultScheduler.lastActionAt(), () => this.#heal());
   }
 
   /** The liveness phase: every fault healed, every crashed node restarted. */

@@ -1,0 +1,136 @@
+import type { Adversary } from "../adversary/adversary.ts";
+import type { CoverageWatch } from "../coverage/coverage-watch.ts";
+import type { History } from "../history/history.ts";
+import { drawChance, drawInt, drawPick } from "../kernel/draw.ts";
+import type { Scheduler } from "../kernel/scheduler.ts";
+import type { Reachability } from "../network/reachability.ts";
+import type { ForbiddenProbe } from "../adversary/adversary.ts";
+import type { Scenario } from "../scenario/schema.ts";
+import type { FaultPlan } from "./fault-plan.ts";
+
+/** What the fault scheduler needs of the world: its clock, its processes and its admin. */
+export interface FaultHost {
+  scenario: Scenario;
+  scheduler: Scheduler;
+  history: History;
+  reach: Reachability;
+  faults: FaultPlan;
+  coverage: CoverageWatch;
+  adversary: Adversary;
+  clientNames(): string[];
+  isUp(node: string): boolean;
+  crash(node: string, cause: string, point: null, restart_after_ms?: number): void;
+  /** The world's admin revokes a share; returns false when the server is down. */
+  revoke(share: number, rotate: boolean): void;
+  countFault(kind: string): void;
+  forbidden(probe: ForbiddenProbe): void;
+}
+
+/**
+ * Puts the scenario's faults on the clock: its explicit timeline, and the
+ * Poisson processes of its random rates. Nothing fires once the faults heal.
+ */
+export class FaultScheduler {
+  readonly #host: FaultHost;
+  readonly #callsSent = new Map<string, number>();
+
+  constructor(host: FaultHost) {
+    this.#host = host;
+  }
+
+  start(): void {
+    this.#adversaryKeeps();
+    this.#scheduleTimeline();
+    this.#scheduleRandomFaults();
+  }
+
+  /** The server came back: a stale attempt needs a capability minted by this incarnation. */
+  serverRestarted(): void {
+    this.#adversaryKeeps();
+  }
+
+  /** A client sent an appendOps call: timeline revokes keyed to its nth call strike now, while it is on the wire. */
+  callSent(node: string): void {
+    const h = this.#host;
+    const nth = (this.#callsSent.get(node) ?? 0) + 1;
+    this.#callsSent.set(node, nth);
+    for (const a of h.scenario.timeline) {
+      if (a.action !== "revoke_at_call" || a.node !== node || a.nth !== nth) continue;
+      h.scheduler.after(0, () => !h.faults.healed && h.revoke(a.share, a.rotate_secret));
+    }
+  }
+
+  /** The time after which no timeline action is left to fire. */
+  lastActionAt(): number {
+    return Math.max(0, ...this.#host.scenario.timeline.map((a) => ("at_ms" in a ? a.at_ms + ("duration_ms" in a ? a.duration_ms : 0) : 0)));
+  }
+
+  #scheduleTimeline(): void {
+    const h = this.#host;
+    for (const action of h.scenario.timeline) {
+      if (!("at_ms" in action)) continue;
+      h.scheduler.at(action.at_ms, () => {
+        if (h.faults.healed) return;
+        const t = h.scheduler.now;
+        switch (action.action) {
+          case "crash":
+            h.countFault("crash");
+            h.crash(action.node, "timeline", null, action.restart_after_ms);
+            return;
+          case "partition":
+          case "stall":
+            h.countFault(action.action);
+            h.history.record(t, action.node, action.action, { duration_ms: action.duration_ms });
+            h.reach.open(action.action, action.node, action.duration_ms);
+            return;
+          case "revoke":
+            h.revoke(action.share, action.rotate_secret);
+            return;
+          case "forbidden":
+            void h.adversary.attempt(action.attempt, action.share).then((probe) => h.forbidden(probe));
+            return;
+        }
+      });
+    }
+  }
+
+  /** The adversary keeps an early writer capability when a stale attempt is planned on a share. */
+  #adversaryKeeps(): void {
+    const stale = this.#host.scenario.timeline.find((a) => a.action === "forbidden" && a.attempt === "stale_append");
+    if (stale && stale.action === "forbidden") void this.#host.adversary.keepWriter(stale.share);
+  }
+
+  #scheduleRandomFaults(): void {
+    const h = this.#host;
+    const r = h.scenario.faults;
+    for (const name of h.clientNames()) this.#poisson(`client_crash/${name}`, r.client_crash_per_min, () => this.#randomCrash(name));
+    this.#poisson("server_crash", r.server_crash_per_min, () => this.#randomCrash("server"));
+    this.#poisson("partition", r.partition_per_min, () => {
+      const s = h.faults.stream("partition");
+      const node = drawChance(s, 0.25) ? "all" : drawPick(s, h.clientNames());
+      const duration = drawInt(s, ...r.partition_ms);
+      h.countFault("partition");
+      h.history.record(h.scheduler.now, node, "partition", { duration_ms: duration });
+      h.reach.open("partition", node, duration);
+    });
+  }
+
+  #randomCrash(name: string): void {
+    const h = this.#host;
+    if (!h.isUp(name)) return;
+    h.countFault("crash");
+    h.crash(name, "random", null);
+  }
+
+  /** Fires `fn` at the arrival times of a Poisson process, until the faults heal. */
+  #poisson(kind: string, per_min: number, fn: () => void): void {
+    const h = this.#host;
+    const gap = h.faults.nextGap(kind, per_min);
+    if (gap === null) return;
+    h.scheduler.after(gap, () => {
+      if (h.faults.healed) return;
+      fn();
+      this.#poisson(kind, per_min, fn);
+    });
+  }
+}
