@@ -24,12 +24,16 @@ body{font:14px/1.45 system-ui,sans-serif;margin:2rem;max-width:70rem;color:#222}
 table{border-collapse:collapse;margin:0 2rem 1rem 0;display:inline-table;vertical-align:top}
 td,th{border-bottom:1px solid #ddd;padding:.2rem .8rem;text-align:left}.n{text-align:right}
 .grid span{display:inline-block;width:8px;height:8px;margin:1px;border-radius:2px}.pass{background:#4a4}.fail{background:#d33}
+tr.never td{color:#b00;font-weight:600}
 section.fail{border-left:4px solid #d33;padding:.1rem 1rem;margin:1rem 0;background:#fff6f6}pre{background:#f4f4f4;padding:.4rem}
 </style></head><body>
 <h1>${esc(title)}</h1>
 <p>${result.seeds_run} seeds, ${result.runs} runs, ${files.length} failing; ${(result.wall_ms / 1000).toFixed(1)} s at ${result.seeds_per_s} seeds/s.</p>
 <table><tr><th>checker</th><th>failing runs</th></tr>${rows(Object.entries(result.verdicts))}</table>
 <table><tr><th>fault</th><th>injected</th></tr>${rows(Object.entries(result.faults))}</table>
+<table class="coverage"><tr><th>coverage condition</th><th>runs that reached it</th></tr>${Object.entries(result.coverage)
+    .map(([k, n]) => `<tr class="${n === 0 ? "never" : ""}"><td>${esc(k)}</td><td class="n">${n === 0 ? "never" : n}</td></tr>`)
+    .join("")}</table>
 <h2>Runs</h2><div class="grid">${dots}</div>
 <h2>Failures</h2>${failures || "<p>None.</p>"}
 </body></html>
