@@ -5,6 +5,7 @@ import { Materializer } from "../../server-under-test/store/materialize.ts";
 import type { FinalClient, FinalShare, LogRow } from "../final-state.ts";
 import type { HistoryEvent } from "../history/history.ts";
 import type { CommittedOp } from "../world.ts";
+import { emptyObserved, type Observed } from "../observe/observer.ts";
 import { ackIntegrity } from "./ack-integrity.ts";
 import { capability } from "./capability.ts";
 import { convergence } from "./convergence.ts";
@@ -31,11 +32,17 @@ interface ClientSpec {
 }
 
 interface ApplyOptions {
+  /** The epoch the request carrying these ops travelled under (default: the share's current epoch). */
   epoch?: number;
+  /** The scope the carrying request asked for (default: the client's). */
   scope?: string;
-  /** Record the server's `applied` event (default true). */
+  /** Whether the carrying request's secret was the share's (default: the client's). */
+  secret_ok?: boolean;
+  /** Record the server's own `applied` probe event, a mere hint (default true). */
   event?: boolean;
-  /** Override the `cursor_to` the applied event reports. */
+  /** What the server's own probe claims, when it lies about itself. */
+  probe?: { epoch?: number; scope?: string; cursor_to?: number };
+  /** The committed cursor after this commit, when the server keeps a wrong one. */
   cursor_to?: number;
   /** Override the op id stored in the log (a forged or foreign op). */
   op_id?: string;
@@ -54,6 +61,9 @@ class RunBuilder {
   readonly #logs = new Map<number, { row: LogRow; body: OpBody }[]>();
   readonly #epochs = new Map<number, number>();
   readonly #rotated: { share_index: number; t: number }[] = [];
+  readonly #observed: Observed = emptyObserved();
+  /** The committed cursor per share, as the world last read it. */
+  readonly #committedCursor = new Map<number, number>();
 
   at(t: number): this {
     this.#t = t;
@@ -94,16 +104,35 @@ class RunBuilder {
     return this;
   }
 
-  /** The server commits these seqs of the node, in this order, in one transaction. */
+  /**
+   * A request of the node carrying these seqs reaches the server, which commits
+   * them in this order in one transaction: the world sees the delivery on the
+   * wire and the new rows in the server's SQLite.
+   */
   apply(node: string, seqs: number[], options: ApplyOptions = {}): this {
     const c = this.#client(node);
     const log = this.#logs.get(c.share_index)!;
-    const epoch = options.epoch ?? this.#epochs.get(c.share_index) ?? 0;
+    const shareEpoch = this.#epochs.get(c.share_index) ?? 0;
+    const epoch = options.epoch ?? shareEpoch;
+    const rows = [];
     for (const seq of seqs) {
       const op = this.#committed.find((o) => o.node === node && o.seq === seq);
       const body: OpBody = op?.body ?? { kind: "model.upsert", model_id: `forged-${node}-${seq}`, provider: "x", name: "x" };
-      log.push({ row: { cursor: log.length + 1, producer_id: c.producer, seq, epoch, op_id: options.op_id ?? opID(node, seq) }, body });
+      const row = { cursor: log.length + 1, producer_id: c.producer, seq, epoch, op_id: options.op_id ?? opID(node, seq) };
+      log.push({ row, body });
+      rows.push({ ...row });
     }
+    this.#observed.deliveries.push({
+      t: this.#t,
+      node,
+      transport: "websocket",
+      op_ids: rows.map((r) => r.op_id),
+      credential: { secret_ok: options.secret_ok ?? c.secret === "valid", scope: options.scope ?? c.scope, epoch, since: this.#t },
+    });
+    const before = this.#committedCursor.get(c.share_index) ?? log.length - seqs.length;
+    const after = options.cursor_to ?? before + seqs.length;
+    this.#committedCursor.set(c.share_index, after);
+    this.#observed.commits.push({ t: this.#t, share: shareID(c.share_index), cursor_before: before, cursor_after: after, rows, epoch: shareEpoch });
     if (options.event !== false) {
       this.event("server", "applied", {
         share: shareID(c.share_index),
@@ -111,11 +140,23 @@ class RunBuilder {
         seq_from: seqs[0]!,
         seq_to: seqs[seqs.length - 1]!,
         count: seqs.length,
-        cursor_to: options.cursor_to ?? log.length,
-        epoch,
-        scope: options.scope ?? "write",
+        cursor_to: options.probe?.cursor_to ?? log.length,
+        epoch: options.probe?.epoch ?? epoch,
+        scope: options.probe?.scope ?? options.scope ?? "write",
       });
     }
+    return this;
+  }
+
+  /** A reply reaches the node telling it a cursor (an ack or a redeem result), as read off the wire. */
+  told(node: string, cursor: number, last_seq: number): this {
+    this.#observed.told.push({ t: this.#t, node, cursor, last_seq });
+    return this;
+  }
+
+  /** The world reads the node's outbox: what it committed as acked, and its cursor. */
+  sample(node: string, acked_seq: number, cursor: number): this {
+    this.#observed.samples.push({ t: this.#t, node, acked_seq, cursor });
     return this;
   }
 
@@ -135,34 +176,47 @@ class RunBuilder {
     this.event(node, "cursor_recorded", { producer: c.producer, share: shareID(c.share_index), cursor });
     c.acked_seq = Math.max(c.acked_seq, last_seq);
     c.cursor = Math.max(c.cursor, cursor);
-    return this;
+    return this.told(node, cursor, last_seq).sample(node, c.acked_seq, c.cursor);
   }
 
   redeem(node: string): this {
     const c = this.#client(node);
     const log = this.#logs.get(c.share_index)!;
     const last_seq = Math.max(0, ...log.filter((e) => e.row.producer_id === c.producer).map((e) => e.row.seq));
-    this.event(node, "redeemed", { producer: c.producer, share: shareID(c.share_index), epoch: this.#epochs.get(c.share_index) ?? 0, last_seq, cursor: this.cursorOf(c.share_index) });
-    return this;
+    const cursor = this.cursorOf(c.share_index);
+    this.event(node, "redeemed", { producer: c.producer, share: shareID(c.share_index), epoch: this.#epochs.get(c.share_index) ?? 0, last_seq, cursor });
+    c.acked_seq = Math.max(c.acked_seq, last_seq);
+    c.cursor = Math.max(c.cursor, cursor);
+    return this.told(node, cursor, last_seq).sample(node, c.acked_seq, c.cursor);
   }
 
   revoke(share_index: number, rotate = false): this {
     const epoch = (this.#epochs.get(share_index) ?? 0) + 1;
     this.#epochs.set(share_index, epoch);
     this.event("server", "revoked", { share: shareID(share_index), epoch, secret_rotated: rotate });
+    this.#observed.epochs.push({ t: this.#t, share: shareID(share_index), epoch });
     if (rotate) this.#rotated.push({ share_index, t: this.#t });
     return this;
   }
 
-  /** A server restart that brought back exactly its committed cursors. */
+  /** A server restart; with `cursors`, the world reads lower committed cursors than before (a cursor that was never durable). */
   serverRestart(cursors?: Record<string, number>): this {
     const committed = Object.fromEntries([...this.#logs.keys()].map((i) => [shareID(i), this.cursorOf(i)]));
+    for (const [share, cursor] of Object.entries(cursors ?? {})) {
+      const index = Number(share.replace("sh_", ""));
+      const before = this.#committedCursor.get(index) ?? this.cursorOf(index);
+      if (cursor === before) continue;
+      this.#committedCursor.set(index, cursor);
+      this.#observed.commits.push({ t: this.#t, share, cursor_before: before, cursor_after: cursor, rows: [], epoch: this.#epochs.get(index) ?? 0 });
+    }
     return this.event("server", "restart", { incarnation: 2, cursors: cursors ?? committed });
   }
 
-  stop(node: string, code: string): this {
+  /** The client stops for good with `code`; by default because the server told it so on the wire. */
+  stop(node: string, code: string, options: { told?: boolean } = {}): this {
     this.#client(node).stopped = { code, message: `${code} (test)` };
     this.event(node, "client_stopped", { producer: producerOf(node), code, message: `${code} (test)` });
+    if (options.told !== false) (this.#observed.errors_told[node] ??= []).push(code);
     return this;
   }
 
@@ -212,6 +266,7 @@ class RunBuilder {
       shares,
       clients,
       rotated: [...this.#rotated],
+      observed: structuredClone(this.#observed),
       ...overrides,
     };
   }
@@ -436,26 +491,23 @@ describe("cursor-monotonic", () => {
     witness,
   });
 
-  it("reports a server restart that brings back a lower cursor as nonmonotonic", () => {
+  it("reports a server restart that brings back a lower committed cursor as nonmonotonic", () => {
     const record = cleanRun().at(70).serverRestart({ sh_0: 3 }).build();
-    expect(cursorMonotonic(record)).toEqual([violation("nonmonotonic", 70, { share: "sh_0", before: 5, after: 3 })]);
+    expect(cursorMonotonic(record)).toEqual([violation("nonmonotonic", 70, { share: "sh_0", cursor_before: 5, cursor_after: 3, rows: 0 })]);
   });
 
-  it("reports a client told (by ack) a cursor below where its own last_seq was applied as nonmonotonic", () => {
-    const c = producerOf("client-1");
-    const record = cleanRun().at(70).event("client-1", "ack_received", { producer: c, last_seq: 5, cursor: 4, applied: 0, duplicates: 1, rejected: 0 }).build();
-    expect(cursorMonotonic(record)).toEqual([violation("nonmonotonic", 70, { node: "client-1", via: "ack", cursor: 4, last_seq: 5, cursor_of_last_seq: 5 })]);
+  it("reports a client told on the wire a cursor below where its own last_seq was committed as nonmonotonic", () => {
+    const record = cleanRun().at(70).told("client-1", 4, 5).build();
+    expect(cursorMonotonic(record)).toEqual([violation("nonmonotonic", 70, { node: "client-1", cursor: 4, last_seq: 5, cursor_of_last_seq: 5 })]);
   });
 
-  it("reports a client told (by redeem) a stale cursor as nonmonotonic", () => {
-    const c = producerOf("client-1");
-    const record = cleanRun().at(70).event("client-1", "redeemed", { producer: c, share: "sh_0", epoch: 0, last_seq: 3, cursor: 2 }).build();
-    expect(cursorMonotonic(record)).toEqual([violation("nonmonotonic", 70, { node: "client-1", via: "redeem", cursor: 2, last_seq: 3, cursor_of_last_seq: 3 })]);
+  it("reports a client told a stale cursor by a redeem result as nonmonotonic", () => {
+    const record = cleanRun().at(70).told("client-1", 2, 3).build();
+    expect(cursorMonotonic(record)).toEqual([violation("nonmonotonic", 70, { node: "client-1", cursor: 2, last_seq: 3, cursor_of_last_seq: 3 })]);
   });
 
-  it("reports a recorded cursor going down as nonmonotonic", () => {
-    const c = producerOf("client-1");
-    const record = cleanRun().at(70).event("client-1", "cursor_recorded", { producer: c, share: "sh_0", cursor: 2 }).build();
+  it("reports a cursor the client's outbox committed going down as nonmonotonic", () => {
+    const record = cleanRun().at(70).sample("client-1", 5, 2).build();
     expect(cursorMonotonic(record)).toEqual([violation("nonmonotonic", 70, { node: "client-1", previous: 5, recorded: 2 })]);
   });
 
@@ -464,28 +516,26 @@ describe("cursor-monotonic", () => {
     expect(cursorMonotonic(record)).toEqual([violation("nonmonotonic", 100, { share: "sh_0", cursor: 4, applied: 5 })]);
   });
 
-  it("reports a commit that moves the cursor by less than it applied as nonmonotonic", () => {
+  it("reports a commit whose committed cursor moves by less than the rows it added as nonmonotonic", () => {
     const record = cleanRun().at(70).commit("client-1", append("client-1", "!")).at(80).apply("client-1", [6], { cursor_to: 5 }).build();
-    expect(cursorMonotonic(record)).toEqual([violation("nonmonotonic", 80, { share: "sh_0", producer: "prd_client-1", cursor_before: 5, cursor_after: 5, applied: 1 })]);
+    expect(cursorMonotonic(record)).toEqual([violation("nonmonotonic", 80, { share: "sh_0", cursor_before: 5, cursor_after: 5, rows: 1 })]);
   });
 
-  it("reports an applied event that jumps the cursor ahead as skip", () => {
+  it("reports a commit that jumps the committed cursor ahead of its rows as skip", () => {
     const record = cleanRun().at(70).commit("client-1", append("client-1", "!")).at(80).apply("client-1", [6], { cursor_to: 8 }).build();
-    expect(cursorMonotonic(record)).toEqual([violation("skip", 80, { share: "sh_0", producer: "prd_client-1", cursor_before: 5, cursor_after: 8, applied: 1 })]);
+    expect(cursorMonotonic(record)).toEqual([violation("skip", 80, { share: "sh_0", cursor_before: 5, cursor_after: 8, rows: 1 })]);
   });
 
-  it("reports a client told a cursor above what the server applied as skip", () => {
-    const c = producerOf("client-1");
-    const record = cleanRun().at(70).event("client-1", "redeemed", { producer: c, share: "sh_0", epoch: 0, last_seq: 5, cursor: 9 }).build();
-    expect(cursorMonotonic(record)).toEqual([violation("skip", 70, { node: "client-1", via: "redeem", cursor: 9, applied: 5 })]);
+  it("reports a client told a cursor above what the server had committed as skip", () => {
+    const record = cleanRun().at(70).told("client-1", 9, 5).build();
+    expect(cursorMonotonic(record)).toEqual([violation("skip", 70, { node: "client-1", cursor: 9, committed: 5 })]);
   });
 
-  it("reports an ack cursor ahead of the applied ops as skip", () => {
-    const c = producerOf("client-1");
-    // Told cursor 5 at t=35, when only 3 ops had been applied.
-    const record = cleanRun().at(35).event("client-1", "ack_received", { producer: c, last_seq: 3, cursor: 5, applied: 3, duplicates: 0, rejected: 0 }).build();
-    const sorted = { ...record, history: [...record.history].sort((a, b) => a.t - b.t) };
-    expect(cursorMonotonic(sorted)).toEqual([violation("skip", 35, { node: "client-1", via: "ack", cursor: 5, applied: 3 })]);
+  it("judges a told cursor against what was committed at that moment, not at the end", () => {
+    // Told cursor 5 at t=35, when only 3 ops had been committed.
+    const record = cleanRun().at(35).told("client-1", 5, 3).build();
+    const inOrder = { ...record, observed: { ...record.observed, told: [...record.observed.told].sort((a, b) => a.t - b.t) } };
+    expect(cursorMonotonic(inOrder)).toEqual([violation("skip", 35, { node: "client-1", cursor: 5, committed: 3 })]);
   });
 
   it("reports a final cursor above the log length as skip", () => {
@@ -494,16 +544,19 @@ describe("cursor-monotonic", () => {
   });
 
   it("judges a cursor by the share of the client that was told it", () => {
-    // client-2 writes to share 1; a cursor of 5 is fine on share 0 but not on share 1 (1 op applied).
-    const record = cleanRun()
-      .client("client-2")
-      .at(110)
-      .commit("client-2", msg("client-2"))
-      .apply("client-2", [1])
-      .ack("client-2", 1)
-      .event("client-2", "redeemed", { producer: producerOf("client-2"), share: "sh_1", epoch: 0, last_seq: 1, cursor: 5 })
-      .build();
-    expect(cursorMonotonic(record)).toEqual([violation("skip", 110, { node: "client-2", via: "redeem", cursor: 5, applied: 1 })]);
+    // client-2 writes to share 1; a cursor of 5 is fine on share 0 but not on share 1 (1 op committed).
+    const record = cleanRun().client("client-2").at(110).commit("client-2", msg("client-2")).apply("client-2", [1]).ack("client-2", 1).told("client-2", 5, 1).build();
+    expect(cursorMonotonic(record)).toEqual([violation("skip", 110, { node: "client-2", cursor: 5, committed: 1 })]);
+  });
+
+  it("takes nothing from the code under test's own reports: a lying probe alone is no violation, a wrong cursor on the wire is", () => {
+    const c = producerOf("client-1");
+    const lying = cleanRun().at(70).event("client-1", "ack_received", { producer: c, last_seq: 5, cursor: 1, applied: 0, duplicates: 1, rejected: 0 }).event("client-1", "cursor_recorded", { producer: c, share: "sh_0", cursor: 1 });
+    expect(cursorMonotonic(lying.build())).toEqual([]);
+    expect(anomalies(cursorMonotonic(lying.told("client-1", 1, 5).build()))).toEqual(["cursor-monotonic/nonmonotonic"]);
+    // A probe claiming the right cursor does not hide a committed cursor that stood still.
+    const quiet = cleanRun().at(70).commit("client-1", append("client-1", "!")).at(80).apply("client-1", [6], { cursor_to: 5, probe: { cursor_to: 6 } }).build();
+    expect(anomalies(cursorMonotonic(quiet))).toEqual(["cursor-monotonic/nonmonotonic"]);
   });
 });
 
@@ -564,7 +617,7 @@ describe("order", () => {
 // --- ack-integrity -----------------------------------------------------------
 
 describe("ack-integrity", () => {
-  it("reports a client marking ops acked before the server applied them as acked_unapplied", () => {
+  it("reports a client whose outbox committed ops as acked before the server committed them as acked_unapplied", () => {
     const record = run()
       .client("client-1")
       .at(10)
@@ -572,7 +625,7 @@ describe("ack-integrity", () => {
       .at(20)
       .apply("client-1", [1])
       .at(25)
-      .event("client-1", "marked_acked", { producer: producerOf("client-1"), acked_seq: 3 })
+      .sample("client-1", 3, 1)
       .at(30)
       .apply("client-1", [2, 3])
       .at(40)
@@ -582,14 +635,14 @@ describe("ack-integrity", () => {
       {
         checker: "ack-integrity",
         anomaly: "acked_unapplied",
-        message: expect.stringContaining("had not applied seq 2"),
+        message: expect.stringContaining("had not committed seq 2"),
         t_ms: 25,
         witness: { node: "client-1", producer: "prd_client-1", acked_seq: 3, unapplied_seq: 2 },
       },
     ]);
   });
 
-  it("names the first hole when the applied seqs are not contiguous", () => {
+  it("names the first hole when the committed seqs are not contiguous", () => {
     const record = run()
       .client("client-1")
       .at(10)
@@ -598,14 +651,14 @@ describe("ack-integrity", () => {
       .apply("client-1", [1])
       .apply("client-1", [3])
       .at(30)
-      .event("client-1", "marked_acked", { producer: producerOf("client-1"), acked_seq: 3 })
+      .sample("client-1", 3, 2)
       .build();
     const violations = ackIntegrity(record);
     expect(violations.map((v) => [v.anomaly, v.t_ms, v.witness.unapplied_seq])).toEqual([["acked_unapplied", 30, 2]]);
   });
 
-  it("reports an acked seq missing from the server's committed log as acked_not_durable", () => {
-    // The applied events say 1..3 were committed, but the final log lost seq 3.
+  it("reports an acked seq missing from the server's final committed log as acked_not_durable", () => {
+    // The commits were seen, but the final log lost seq 3.
     const clean = cleanRun().build();
     const record = withShare(clean, 0, { log: clean.shares[0]!.log.filter((r) => r.seq !== 3) });
     expect(ackIntegrity(record)).toEqual([
@@ -620,46 +673,54 @@ describe("ack-integrity", () => {
   });
 
   it("reports each producer once", () => {
+    const record = run().client("client-1").at(10).commit("client-1", msg("client-1"), part("client-1")).at(20).sample("client-1", 1, 0).sample("client-1", 2, 0).build();
+    // Never committed at all, and acked 2 at the end: one acked_unapplied, no acked_not_durable.
+    expect(anomalies(ackIntegrity(withClient(record, "client-1", { acked_seq: 2 })))).toEqual(["ack-integrity/acked_unapplied"]);
+  });
+
+  it("takes nothing from the client's own reports: a marked_acked probe alone is no violation", () => {
     const record = run()
       .client("client-1")
       .at(10)
       .commit("client-1", msg("client-1"), part("client-1"))
       .at(20)
-      .event("client-1", "marked_acked", { producer: producerOf("client-1"), acked_seq: 1 })
       .event("client-1", "marked_acked", { producer: producerOf("client-1"), acked_seq: 2 })
+      .at(30)
+      .apply("client-1", [1, 2])
+      .ack("client-1", 2)
       .build();
-    // Never applied at all, and acked 0 at the end: one acked_unapplied, no acked_not_durable.
-    expect(anomalies(ackIntegrity(withClient(record, "client-1", { acked_seq: 2 })))).toEqual(["ack-integrity/acked_unapplied"]);
+    expect(ackIntegrity(record)).toEqual([]);
   });
 });
 
 // --- capability ----------------------------------------------------------------
 
 describe("capability", () => {
-  it("reports a commit made through a read capability as read_only_write", () => {
+  const where = { share: "sh_0", producer: "prd_client-1", seq: 6, cursor: 6, node: "client-1", transport: "websocket", sent_at: 80 };
+
+  it("reports a commit carried under a read capability as read_only_write", () => {
     const record = cleanRun().at(70).commit("client-1", append("client-1", "!")).at(80).apply("client-1", [6], { scope: "read" }).ack("client-1", 6).build();
     expect(capability(record)).toEqual([
-      {
-        checker: "capability",
-        anomaly: "read_only_write",
-        message: expect.stringContaining("read capability"),
-        t_ms: 80,
-        witness: { share: "sh_0", producer: "prd_client-1", seq_from: 6, seq_to: 6, count: 1, cursor_to: 6, epoch: 0, scope: "read" },
-      },
+      { checker: "capability", anomaly: "read_only_write", message: expect.stringContaining("read capability"), t_ms: 80, witness: { ...where, scope: "read" } },
     ]);
   });
 
-  it("reports a commit through an epoch older than a revoke as stale_epoch_write", () => {
+  it("reports a commit carried under an epoch older than a revoke as stale_epoch_write", () => {
     const record = cleanRun().at(70).revoke(0).commit("client-1", append("client-1", "!")).at(80).apply("client-1", [6], { epoch: 0 }).ack("client-1", 6).build();
     expect(capability(record)).toEqual([
       {
         checker: "capability",
         anomaly: "stale_epoch_write",
-        message: expect.stringContaining("epoch 0 after the share moved to epoch 1"),
+        message: expect.stringContaining("at epoch 1, carried by client-1 under epoch 0"),
         t_ms: 80,
-        witness: { share: "sh_0", producer: "prd_client-1", seq_from: 6, seq_to: 6, count: 1, cursor_to: 6, epoch: 0, scope: "write", share_epoch: 1 },
+        witness: { ...where, credential_epoch: 0, share_epoch: 1 },
       },
     ]);
+  });
+
+  it("reports a commit carried with a secret that was not the share's as unauthorized_write", () => {
+    const record = cleanRun().at(70).commit("client-1", append("client-1", "!")).at(80).apply("client-1", [6], { secret_ok: false }).ack("client-1", 6).build();
+    expect(anomalies(capability(record))).toEqual(["capability/unauthorized_write"]);
   });
 
   it("accepts commits at the old epoch before the revoke and at the new one after", () => {
@@ -667,16 +728,26 @@ describe("capability", () => {
     expect(capability(record)).toEqual([]);
   });
 
+  it("does not believe the server's own report: a probe claiming a current epoch and write scope hides nothing", () => {
+    const stale = cleanRun().at(70).revoke(0).commit("client-1", append("client-1", "!")).at(80).apply("client-1", [6], { epoch: 0, probe: { epoch: 1, scope: "write" } }).build();
+    expect(anomalies(capability(stale))).toEqual(["capability/stale_epoch_write"]);
+    const reader = cleanRun().at(70).commit("client-1", append("client-1", "!")).at(80).apply("client-1", [6], { scope: "read", probe: { scope: "write" } }).build();
+    expect(anomalies(capability(reader))).toEqual(["capability/read_only_write"]);
+    // ...and with no probe at all, the commit is judged just the same.
+    const silent = cleanRun().at(70).revoke(0).commit("client-1", append("client-1", "!")).at(80).apply("client-1", [6], { epoch: 0, event: false }).build();
+    expect(anomalies(capability(silent))).toEqual(["capability/stale_epoch_write"]);
+  });
+
   it("reports a read-scope client whose op reached the log as unauthorized_write", () => {
-    const record = run()
-      .client("client-1", { scope: "read" })
-      .at(10)
-      .commit("client-1", msg("client-1"))
-      .at(20)
-      .apply("client-1", [1])
-      .ack("client-1", 1)
-      .build();
+    const record = run().client("client-1", { scope: "read" }).at(10).commit("client-1", msg("client-1")).at(20).apply("client-1", [1]).ack("client-1", 1).build();
     expect(capability(record)).toEqual([
+      {
+        checker: "capability",
+        anomaly: "read_only_write",
+        message: expect.stringContaining("under a read capability"),
+        t_ms: 20,
+        witness: { share: "sh_0", producer: "prd_client-1", seq: 1, cursor: 1, node: "client-1", transport: "websocket", sent_at: 20, scope: "read" },
+      },
       {
         checker: "capability",
         anomaly: "unauthorized_write",
@@ -687,7 +758,7 @@ describe("capability", () => {
     ]);
   });
 
-  it("reports a wrong-secret client whose op reached the log as unauthorized_write, with no time when no commit was reported", () => {
+  it("reports a wrong-secret client whose op reached the log as unauthorized_write, at the moment the world saw the commit", () => {
     const record = run()
       .client("client-1")
       .client("client-2", { share: 0, secret: "wrong" })
@@ -699,15 +770,24 @@ describe("capability", () => {
       .apply("client-2", [1], { event: false })
       .ack("client-1", 1)
       .build();
-    expect(capability(record)).toEqual([
-      {
-        checker: "capability",
-        anomaly: "unauthorized_write",
-        message: expect.stringContaining("never had the right secret"),
-        t_ms: null,
-        witness: { node: "client-2", producer: "prd_client-2", share: "sh_0", seq: 1, cursor: 2 },
-      },
+    expect(capability(record).map((v) => [v.anomaly, v.t_ms, v.witness.node])).toEqual([
+      ["unauthorized_write", 20, "client-2"],
+      ["unauthorized_write", 20, "client-2"],
     ]);
+    expect(capability(record)[1]!.message).toContain("never had the right secret");
+  });
+
+  it("reports what the adversary got away with: an accepted forbidden attempt, a refusal without a code, a refusal that changed state", () => {
+    const built = cleanRun().build();
+    const probe = (over: Partial<Observed["forbidden"][number]>) => ({ t: 50, attempt: "reader_append" as const, share: "sh_0", outcome: "refused" as const, code: "read_only", message: "no", state_changed: false, ...over });
+    const record = {
+      ...built,
+      observed: {
+        ...built.observed,
+        forbidden: [probe({}), probe({ outcome: "accepted", code: null }), probe({ code: null }), probe({ state_changed: true }), probe({ outcome: "skipped", code: null })],
+      },
+    };
+    expect(anomalies(capability(record))).toEqual(["capability/forbidden_accepted", "capability/refusal_without_code", "capability/refusal_changed_state"]);
   });
 });
 
@@ -837,6 +917,11 @@ describe("liveness", () => {
       ["stopped", "client-5", "bad_secret"],
       ["stopped", "client-6", "read_only"],
     ]);
+  });
+
+  it("takes an allowed reason only when the server said so on the wire", () => {
+    const record = run().client("client-1", { secret: "wrong" }).at(10).commit("client-1", msg("client-1")).at(20).stop("client-1", "bad_secret", { told: false }).at(100).build();
+    expect(liveness(record).map((v) => [v.anomaly, v.witness.code])).toEqual([["stopped", "bad_secret"]]);
   });
 
   it("does not report a stopped client with an empty outbox", () => {
