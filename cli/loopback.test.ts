@@ -42,7 +42,8 @@ const byKey = <T>(key: (item: T) => string) => (a: T, b: T) => (key(a) < key(b) 
 /**
  * What the session must look like after each body applied once, in order.
  * Written from the protocol's rules, independently of the server's SQL:
- * upserts replace, part.append concatenates, absent optional fields keep the old value.
+ * upserts replace, part.append concatenates, absent optional fields keep the old value,
+ * a removal deletes what it names (a message with its parts).
  */
 function referenceView(bodies: readonly OpBody[]): SessionView {
   let session = null as SessionView["session"];
@@ -56,7 +57,19 @@ function referenceView(bodies: readonly OpBody[]): SessionView {
         session = { title: b.title, directory: b.directory ?? session?.directory ?? null };
         break;
       case "message.upsert":
-        messages.set(b.message_id, { message_id: b.message_id, role: b.role, model_id: b.model_id ?? messages.get(b.message_id)?.model_id ?? null });
+        messages.set(b.message_id, {
+          message_id: b.message_id,
+          role: b.role,
+          model_id: b.model_id ?? messages.get(b.message_id)?.model_id ?? null,
+          finish: b.finish ?? messages.get(b.message_id)?.finish ?? null,
+        });
+        break;
+      case "message.remove":
+        messages.delete(b.message_id);
+        for (const [id, p] of parts) if (p.message_id === b.message_id) parts.delete(id);
+        break;
+      case "part.remove":
+        parts.delete(b.part_id);
         break;
       case "part.upsert": {
         const old = parts.get(b.part_id);

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { errorCode } from "../protocol/errors.ts";
-import { DEFAULT_LIMITS, type Limits } from "../protocol/limits.ts";
+import { DEFAULT_LIMITS, jsonBytes, opBodyBytesMax, type Limits } from "../protocol/limits.ts";
 import type { OpBody } from "../protocol/ops.ts";
 import type { Clock, Ids, ProbeEvent, Random } from "../protocol/ports.ts";
 import { openOutboxDb } from "./outbox/outbox.ts";
@@ -89,8 +89,24 @@ describe("ShareClient.enqueue", () => {
     expect(client.enqueue(append("after")).seq).toBe(2);
   });
 
-  it("control: an op just under op_bytes_max is accepted", () => {
-    expect(client.enqueue(append("x".repeat(150))).seq).toBe(1);
+  it("counts bytes, not UTF-16 units: a body exactly at the limit in multi-byte text is taken, one byte more is too_large", () => {
+    const max = opBodyBytesMax(limits);
+    const base = jsonBytes(append(""));
+    // "é" is 2 bytes, "中" 3, "😀" 4 (and 2 UTF-16 units): fill the rest with ASCII.
+    const fill = (n: number) => {
+      const chunks = ["😀", "中", "é"];
+      let text = "";
+      let left = n;
+      for (const c of chunks) while (left - Buffer.byteLength(c) >= 1) (text += c), (left -= Buffer.byteLength(c));
+      return text + "x".repeat(left);
+    };
+    const atLimit = append(fill(max - base));
+    expect(jsonBytes(atLimit)).toBe(max);
+    expect(atLimit.kind === "part.append" && atLimit.text.length).toBeLessThan(max - base);
+    expect(client.enqueue(atLimit).seq).toBe(1);
+    const over = append(fill(max - base + 1));
+    expect(thrownCode(() => client.enqueue(over))).toBe("too_large");
+    expect(outboxRows(db)).toBe(1);
   });
 });
 

@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
 import { protocolError } from "../protocol/errors.ts";
-import { DEFAULT_LIMITS, jsonBytes, type Limits } from "../protocol/limits.ts";
+import { DEFAULT_LIMITS, jsonBytes, opBodyBytesMax, type Limits } from "../protocol/limits.ts";
 import { opBodySchema, type Op, type OpBody } from "../protocol/ops.ts";
 import { noCrashPoints, noProbe, type Clock, type CrashPoints, type Ids, type Probe, type Random } from "../protocol/ports.ts";
 import { planBatch, type BatchPlanner } from "./batching.ts";
@@ -107,14 +107,16 @@ export class ShareClient implements SyncClient {
 
   /** Validates and commits one op; once this returns, the op will be delivered. */
   enqueue(body: OpBody): Op {
+    // Size first, in UTF-8 bytes: a body under this limit fits whatever seq and op id it gets.
+    const bytes = jsonBytes(body);
+    const max = opBodyBytesMax(this.#limits);
+    if (bytes > max) throw protocolError("too_large", `op body: ${bytes} bytes, limit ${max}`);
     const parsed = opBodySchema.safeParse(body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw protocolError("invalid_op", `op.${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}`);
     }
     const opID = this.#deps.ids.next("op");
-    const bytes = jsonBytes({ seq: Number.MAX_SAFE_INTEGER, op_id: opID, body: parsed.data });
-    if (bytes > this.#limits.op_bytes_max) throw protocolError("too_large", `op: ${bytes} bytes, limit ${this.#limits.op_bytes_max}`);
     const op = this.outbox.enqueue(parsed.data, opID, this.#deps.clock.now());
     this.#probe.emit({ type: "enqueue_committed", producer: this.producerID, seq: op.seq, op_id: op.op_id });
     this.#crash.reach("client.after_enqueue_commit");

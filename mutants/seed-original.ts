@@ -21,9 +21,11 @@ function itemKey(body: OpBody): string {
     case "session.upsert":
       return "session";
     case "message.upsert":
+    case "message.remove":
       return `message:${body.message_id}`;
     case "part.upsert":
     case "part.append":
+    case "part.remove":
       return `part:${body.part_id}`;
     case "diff.replace":
       return `diff:${body.path}`;

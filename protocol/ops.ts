@@ -1,10 +1,12 @@
 import { z } from "zod";
 
-// Op kinds mirror an agent session. Every kind but `part.append` is idempotent,
-// so a double apply of an append shows up in the final state, not only in bookkeeping.
+// Op kinds mirror an agent session. Every kind but `part.append` is idempotent
+// (a removal of what is already gone does nothing), so a double apply of an
+// append shows up in the final state, not only in bookkeeping.
 
 const id = z.string().min(1).max(128);
-const text = z.string().max(8192);
+// A generous character cap: the byte limits (protocol/limits.ts) are what decide.
+const text = z.string().max(65_536);
 const json = z.json();
 
 export const opBodySchema = z.discriminatedUnion("kind", [
@@ -18,6 +20,18 @@ export const opBodySchema = z.discriminatedUnion("kind", [
     message_id: id,
     role: z.enum(["user", "assistant"]),
     model_id: id.optional(),
+    /** Why an assistant message ended; set by an update after creation. */
+    finish: z.enum(["stop", "length", "tool-calls", "error"]).optional(),
+  }),
+  /** A session revert removes messages with their parts. */
+  z.strictObject({
+    kind: z.literal("message.remove"),
+    message_id: id,
+  }),
+  z.strictObject({
+    kind: z.literal("part.remove"),
+    part_id: id,
+    message_id: id,
   }),
   z.strictObject({
     kind: z.literal("part.upsert"),
@@ -58,6 +72,8 @@ export const OP_KINDS: readonly OpKind[] = [
   "part.append",
   "diff.replace",
   "model.upsert",
+  "message.remove",
+  "part.remove",
 ];
 
 /** An op as it travels: the body plus the producer's seq and a globally unique op id. */

@@ -5,7 +5,7 @@
 
 export interface SessionView {
   session: { title: string; directory: string | null } | null;
-  messages: { message_id: string; role: string; model_id: string | null }[];
+  messages: { message_id: string; role: string; model_id: string | null; finish: string | null }[];
   parts: { part_id: string; message_id: string; type: string; text: string; state: unknown }[];
   diffs: { path: string; additions: number; deletions: number; patch: string }[];
   models: { model_id: string; provider: string; name: string }[];

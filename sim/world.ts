@@ -2,7 +2,7 @@ import { httpBatchTransport } from "../client-under-test/transports/http-batch.t
 import { restTransport } from "../client-under-test/transports/rest.ts";
 import type { Transport } from "../client-under-test/transports/transport.ts";
 import { websocketTransport } from "../client-under-test/transports/websocket.ts";
-import { DEFAULT_LIMITS, type Limits } from "../protocol/limits.ts";
+import { DEFAULT_LIMITS, opBodyBytesMax, type Limits } from "../protocol/limits.ts";
 import type { Op, OpBody } from "../protocol/ops.ts";
 import type { CrashPoint, CrashPoints, Probe, ProbeEvent } from "../protocol/ports.ts";
 import { FaultPlan } from "./faults/fault-plan.ts";
@@ -25,7 +25,7 @@ import type { NodeHost } from "./nodes/node-host.ts";
 import { ServerNode } from "./nodes/server-node.ts";
 import type { Scenario } from "./scenario/schema.ts";
 import { eventsMax } from "./run-limits.ts";
-import { agentSession } from "./workload/agent-session.ts";
+import { agentSession, scriptSteps } from "./workload/agent-session.ts";
 import { WorkloadDriver, type EnqueueOutcome } from "./workload/driver.ts";
 import { Observer } from "./observe/observer.ts";
 import { Adversary } from "./adversary/adversary.ts";
@@ -110,6 +110,7 @@ export class World implements NetworkHost, NodeHost {
     });
     this.observer = new Observer({
       now: () => this.scheduler.now,
+      bodyBytesMax: opBodyBytesMax(this.limits),
       reached: (condition, node) => this.reached(condition, node),
       serverDb: () => this.serverNode.liveDb,
       clientDb: (node) => this.clients.find((c) => c.name === node)?.liveDb,
@@ -366,14 +367,17 @@ export class World implements NetworkHost, NodeHost {
       node.start();
       this.history.record(0, name, "start", { producer: node.producerID, share: share.id, scope: spec.scope, secret: spec.secret });
       const owner = s.clients.findIndex((_, j) => shareOf(j) === shareOf(i)) === i;
-      const steps = agentSession(this.streams.stream(`workload/${name}`), {
-        tag: `c${i + 1}`,
-        ops: spec.ops,
-        owns_session: owner,
-        chunk_gap_ms: s.workload.chunk_gap_ms,
-        think_ms: s.workload.think_ms,
-        ...(s.workload.mix ? { mix: s.workload.mix } : {}),
-      });
+      const steps = spec.script
+        ? scriptSteps(spec.script, s.workload.chunk_gap_ms)
+        : agentSession(this.streams.stream(`workload/${name}`), {
+            tag: `c${i + 1}`,
+            ops: spec.ops,
+            owns_session: owner,
+            chunk_gap_ms: s.workload.chunk_gap_ms,
+            think_ms: s.workload.think_ms,
+            body_bytes_max: opBodyBytesMax(this.limits),
+            ...(s.workload.mix ? { mix: s.workload.mix } : {}),
+          });
       const driver = new WorkloadDriver(
         node,
         steps,

@@ -124,7 +124,7 @@ describe("REST routes", () => {
     expect(full.body).toEqual({
       cursor: 5,
       session: { title: "T", directory: "/w" },
-      messages: [{ message_id: "m1", role: "user", model_id: null }],
+      messages: [{ message_id: "m1", role: "user", model_id: null, finish: null }],
       parts: [{ part_id: "p9", message_id: "m1", type: "tool", text: "", state: { tool: "bash", status: "running" } }],
       diffs: [{ path: "a.ts", additions: 1, deletions: 2, patch: "@@" }],
       models: [{ model_id: "md", provider: "pv", name: "nm" }],

@@ -13,6 +13,9 @@ export class Materializer {
   readonly #appendPart;
   readonly #replaceDiff;
   readonly #upsertModel;
+  readonly #removeMessage;
+  readonly #removeMessageParts;
+  readonly #removePart;
   readonly #readSession;
   readonly #readMessages;
   readonly #readParts;
@@ -25,8 +28,9 @@ export class Materializer {
        ON CONFLICT (share_id) DO UPDATE SET title = excluded.title, directory = COALESCE(excluded.directory, sessions.directory)`,
     );
     this.#upsertMessage = db.prepare(
-      `INSERT INTO messages (share_id, message_id, role, model_id) VALUES (?, ?, ?, ?)
-       ON CONFLICT (share_id, message_id) DO UPDATE SET role = excluded.role, model_id = COALESCE(excluded.model_id, messages.model_id)`,
+      `INSERT INTO messages (share_id, message_id, role, model_id, finish) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (share_id, message_id) DO UPDATE SET role = excluded.role, model_id = COALESCE(excluded.model_id, messages.model_id),
+         finish = COALESCE(excluded.finish, messages.finish)`,
     );
     // Absent text or state leaves the stored one alone: tool parts update state only.
     this.#upsertPart = db.prepare(
@@ -46,8 +50,11 @@ export class Materializer {
       `INSERT INTO models (share_id, model_id, provider, name) VALUES (?, ?, ?, ?)
        ON CONFLICT (share_id, model_id) DO UPDATE SET provider = excluded.provider, name = excluded.name`,
     );
+    this.#removeMessage = db.prepare(`DELETE FROM messages WHERE share_id = ? AND message_id = ?`);
+    this.#removeMessageParts = db.prepare(`DELETE FROM parts WHERE share_id = ? AND message_id = ?`);
+    this.#removePart = db.prepare(`DELETE FROM parts WHERE share_id = ? AND part_id = ?`);
     this.#readSession = db.prepare(`SELECT title, directory FROM sessions WHERE share_id = ?`);
-    this.#readMessages = db.prepare(`SELECT message_id, role, model_id FROM messages WHERE share_id = ? ORDER BY message_id`);
+    this.#readMessages = db.prepare(`SELECT message_id, role, model_id, finish FROM messages WHERE share_id = ? ORDER BY message_id`);
     this.#readParts = db.prepare(`SELECT part_id, message_id, type, text, state FROM parts WHERE share_id = ? ORDER BY part_id`);
     this.#readDiffs = db.prepare(`SELECT path, additions, deletions, patch FROM diffs WHERE share_id = ? ORDER BY path`);
     this.#readModels = db.prepare(`SELECT model_id, provider, name FROM models WHERE share_id = ? ORDER BY model_id`);
@@ -59,7 +66,14 @@ export class Materializer {
         this.#upsertSession.run(shareID, body.title, body.directory ?? null);
         return;
       case "message.upsert":
-        this.#upsertMessage.run(shareID, body.message_id, body.role, body.model_id ?? null);
+        this.#upsertMessage.run(shareID, body.message_id, body.role, body.model_id ?? null, body.finish ?? null);
+        return;
+      case "message.remove":
+        this.#removeMessageParts.run(shareID, body.message_id);
+        this.#removeMessage.run(shareID, body.message_id);
+        return;
+      case "part.remove":
+        this.#removePart.run(shareID, body.part_id);
         return;
       case "part.upsert": {
         const state = body.state === undefined ? null : JSON.stringify(body.state);

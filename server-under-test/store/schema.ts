@@ -63,4 +63,6 @@ export const SERVER_MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (share_id, model_id)
       ) WITHOUT ROWID;
     `),
+  // Workload v2: a finish reason on messages (removals need no schema).
+  (db) => db.exec(`ALTER TABLE messages ADD COLUMN finish TEXT`),
 ];

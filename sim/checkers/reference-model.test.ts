@@ -1,5 +1,10 @@
 import type Database from "better-sqlite3";
+import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
+import { DEFAULT_LIMITS, jsonBytes, opBodyBytesMax } from "../../protocol/limits.ts";
+import { opBodySchema } from "../../protocol/ops.ts";
+import { seededRandom } from "../../protocol/fake-ports.ts";
+import { agentSession } from "../workload/agent-session.ts";
 import type { OpBody } from "../../protocol/ops.ts";
 import { openServerDb } from "../../server-under-test/share-server.ts";
 import { Materializer } from "../../server-under-test/store/materialize.ts";
@@ -98,9 +103,55 @@ const SEQUENCES: { name: string; ops: OpBody[]; check: (view: ReturnType<typeof 
     check: (view) => {
       expect(view.session).toEqual({ title: "two", directory: "/w" });
       expect(view.messages).toEqual([
-        { message_id: "m0", role: "user", model_id: null },
-        { message_id: "m1", role: "user", model_id: "opus" },
+        { message_id: "m0", role: "user", model_id: null, finish: null },
+        { message_id: "m1", role: "user", model_id: "opus", finish: null },
       ]);
+    },
+  },
+  {
+    name: "a snapshot after streaming replaces the appended text; its order against the appends matters",
+    ops: [
+      { kind: "part.upsert", part_id: "p1", message_id: "m1", type: "reasoning", text: "" },
+      { kind: "part.append", part_id: "p1", message_id: "m1", text: "thin" },
+      { kind: "part.append", part_id: "p1", message_id: "m1", text: "king" },
+      { kind: "part.upsert", part_id: "p1", message_id: "m1", type: "reasoning", text: "thinking" },
+      { kind: "part.upsert", part_id: "p2", message_id: "m1", type: "text", text: "done" },
+      // A late append after the snapshot is text again: order is visible in the final state.
+      { kind: "part.append", part_id: "p2", message_id: "m1", text: "!" },
+    ],
+    check: (view) => expect(view.parts.map((p) => [p.part_id, p.type, p.text])).toEqual([["p1", "reasoning", "thinking"], ["p2", "text", "done!"]]),
+  },
+  {
+    name: "a metadata-only update leaves the text alone; a message is finished and its model changed after creation",
+    ops: [
+      { kind: "message.upsert", message_id: "m1", role: "assistant", model_id: "opus" },
+      { kind: "part.upsert", part_id: "p1", message_id: "m1", type: "text", text: "héllo 中文 😀" },
+      { kind: "part.upsert", part_id: "p1", message_id: "m1", type: "text", state: { time: { end: 5 } } },
+      { kind: "message.upsert", message_id: "m1", role: "assistant", finish: "stop", model_id: "sonnet" },
+      { kind: "message.upsert", message_id: "m1", role: "assistant" },
+    ],
+    check: (view) => {
+      expect(view.parts).toEqual([{ part_id: "p1", message_id: "m1", type: "text", text: "héllo 中文 😀", state: { time: { end: 5 } } }]);
+      expect(view.messages).toEqual([{ message_id: "m1", role: "assistant", model_id: "sonnet", finish: "stop" }]);
+    },
+  },
+  {
+    name: "removals: a message goes with its parts, a part alone, and removing what is gone does nothing",
+    ops: [
+      { kind: "message.upsert", message_id: "m1", role: "user" },
+      { kind: "part.upsert", part_id: "p1", message_id: "m1", type: "text", text: "a" },
+      { kind: "part.upsert", part_id: "p2", message_id: "m1", type: "text", text: "b" },
+      { kind: "message.upsert", message_id: "m2", role: "assistant" },
+      { kind: "part.upsert", part_id: "p3", message_id: "m2", type: "text", text: "c" },
+      { kind: "part.upsert", part_id: "p4", message_id: "m2", type: "tool", state: { status: "done" } },
+      { kind: "message.remove", message_id: "m1" },
+      { kind: "part.remove", part_id: "p4", message_id: "m2" },
+      { kind: "message.remove", message_id: "m1" },
+      { kind: "part.remove", part_id: "p9", message_id: "m2" },
+    ],
+    check: (view) => {
+      expect(view.messages.map((m) => m.message_id)).toEqual(["m2"]);
+      expect(view.parts.map((p) => p.part_id)).toEqual(["p3"]);
     },
   },
   {
@@ -111,6 +162,24 @@ const SEQUENCES: { name: string; ops: OpBody[]; check: (view: ReturnType<typeof 
 ];
 
 describe("ReferenceSession against the server's Materializer", () => {
+  it("agree on generated agent sessions with every workload shape, whatever the mix", () => {
+    const weight = fc.integer({ min: 0, max: 4 });
+    const chance = fc.integer({ min: 0, max: 10 }).map((n) => n / 10);
+    const mix = fc.record({ text: weight, reasoning: weight, tool: weight, diff: weight, model: weight, revert: weight, title: weight, limit: weight, snapshot: chance, metadata: chance, finish: chance });
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 31 }), mix, fc.integer({ min: 1, max: 150 }), (seed, m, ops) => {
+        const bodies = [...agentSession(seededRandom(seed), { tag: "t", ops, mix: m, body_bytes_max: opBodyBytesMax(DEFAULT_LIMITS) })]
+          .map((step) => step.body)
+          .filter((b) => jsonBytes(b) <= opBodyBytesMax(DEFAULT_LIMITS));
+        for (const b of bodies) expect(opBodySchema.safeParse(b).success).toBe(true);
+        const { server, reference } = both(bodies);
+        expect(canonicalJson(reference)).toBe(canonicalJson(server));
+      }),
+      { seed: 7, numRuns: 60 },
+    );
+  });
+
+
   it.each(SEQUENCES)("$name", ({ ops, check }) => {
     const { server, reference } = both(ops);
     check(server);

@@ -20,9 +20,21 @@ export class ReferenceSession {
         return;
       case "message.upsert": {
         const prev = this.#messages.get(body.message_id);
-        this.#messages.set(body.message_id, { message_id: body.message_id, role: body.role, model_id: body.model_id ?? prev?.model_id ?? null });
+        this.#messages.set(body.message_id, {
+          message_id: body.message_id,
+          role: body.role,
+          model_id: body.model_id ?? prev?.model_id ?? null,
+          finish: body.finish ?? prev?.finish ?? null,
+        });
         return;
       }
+      case "message.remove":
+        this.#messages.delete(body.message_id);
+        for (const [id, part] of this.#parts) if (part.message_id === body.message_id) this.#parts.delete(id);
+        return;
+      case "part.remove":
+        this.#parts.delete(body.part_id);
+        return;
       case "part.upsert": {
         const prev = this.#parts.get(body.part_id);
         this.#parts.set(body.part_id, {

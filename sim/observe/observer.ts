@@ -90,8 +90,21 @@ export function emptyObserved(): Observed {
   return { deliveries: [], commits: [], told: [], samples: [], epochs: [], errors_told: {}, forbidden: [] };
 }
 
+/** What the world reads of a committed op to know which shapes the run reached. */
+interface Shape {
+  kind: string | null;
+  part_id: string | null;
+  has_text: number;
+  type: string | null;
+  finish: string | null;
+  body_bytes: number;
+  body_chars: number;
+}
+
 export interface ObservedWorld {
   now(): number;
+  /** The largest op body in bytes (protocol/limits.ts), for the op-at-the-limit condition. */
+  bodyBytesMax: number;
   /** A coverage condition reached, as seen on the wire or in SQLite. */
   reached(condition: CoverageCondition, node: string): void;
   /** The live server database, or undefined while the server is down. */
@@ -117,6 +130,7 @@ export class Observer {
   readonly #epoch = new Map<string, number>();
   readonly #touched = new Set<string>();
   readonly #appended = new Set<string>();
+  readonly #titled = new Set<string>();
   readonly #lastSample = new Map<string, string>();
   readonly #serverStatements = new WeakMap<Database.Database, ServerStatements>();
   readonly #clientStatements = new WeakMap<Database.Database, Database.Statement>();
@@ -158,12 +172,18 @@ export class Observer {
     if (op_ids.length > 0) this.observed.deliveries.push({ t, node, transport, op_ids, credential });
   }
 
-  /** What committed op shapes reach: a snapshot after appends, a removal. */
-  #shapes(rows: readonly { kind: string | null; part_id: string | null; has_text: number }[]): void {
+  /** What the committed op shapes reach: a snapshot after appends, a metadata-only update, a finish, a title change, a removal, an op at the byte limit. */
+  #shapes(share: string, rows: readonly Shape[]): void {
+    const reached = (condition: CoverageCondition) => this.#world.reached(condition, "server");
     for (const row of rows) {
       if (row.kind === "part.append" && row.part_id) this.#appended.add(row.part_id);
-      else if (row.kind === "part.upsert" && row.has_text && row.part_id && this.#appended.has(row.part_id)) this.#world.reached("snapshot_after_appends", "server");
-      else if (row.kind === "message.remove" || row.kind === "part.remove") this.#world.reached("removal", "server");
+      else if (row.kind === "part.upsert" && row.has_text && row.part_id && this.#appended.has(row.part_id)) reached("snapshot_after_appends");
+      else if (row.kind === "part.upsert" && !row.has_text && (row.type === "text" || row.type === "reasoning")) reached("metadata_update");
+      else if (row.kind === "message.upsert" && row.finish !== null) reached("message_finished");
+      else if (row.kind === "message.remove" || row.kind === "part.remove") reached("removal");
+      else if (row.kind === "session.upsert" && this.#titled.has(share)) reached("title_change");
+      if (row.kind === "session.upsert") this.#titled.add(share);
+      if (row.body_bytes >= this.#world.bodyBytesMax - 16 && row.body_bytes > row.body_chars) reached("op_at_byte_limit");
     }
   }
 
@@ -213,7 +233,9 @@ export class Observer {
         share: db.prepare(`SELECT cursor, epoch FROM shares WHERE id = ?`),
         log: db.prepare(
           `SELECT cursor, producer_id, seq, epoch, json_extract(op, '$.op_id') AS op_id, json_extract(op, '$.body.kind') AS kind,
-             json_extract(op, '$.body.part_id') AS part_id, json_type(op, '$.body.text') IS NOT NULL AS has_text
+             json_extract(op, '$.body.part_id') AS part_id, json_type(op, '$.body.text') IS NOT NULL AS has_text,
+             json_extract(op, '$.body.type') AS type, json_extract(op, '$.body.finish') AS finish,
+             length(CAST(json_extract(op, '$.body') AS BLOB)) AS body_bytes, length(json_extract(op, '$.body')) AS body_chars
            FROM share_log WHERE share_id = ? AND cursor > ? ORDER BY cursor`,
         ),
       };
@@ -222,9 +244,9 @@ export class Observer {
     for (const share of this.#world.shareIds()) {
       const row = s.share.get(share) as { cursor: number; epoch: number } | undefined;
       if (!row) continue;
-      const read = s.log.all(share, this.#logCursor.get(share) ?? 0) as (CommitRow & { kind: string | null; part_id: string | null; has_text: number })[];
+      const read = s.log.all(share, this.#logCursor.get(share) ?? 0) as (CommitRow & Shape)[];
       const rows: CommitRow[] = read.map(({ cursor, producer_id, seq, epoch, op_id }) => ({ cursor, producer_id, seq, epoch, op_id }));
-      this.#shapes(read);
+      this.#shapes(share, read);
       const before = this.#cursor.get(share) ?? 0;
       if (rows.length > 0 || row.cursor !== before) {
         this.observed.commits.push({ t, share, cursor_before: before, cursor_after: row.cursor, rows, epoch: row.epoch });

@@ -114,7 +114,20 @@ export function scenarioArbitrary(options: GenerateOptions): fc.Arbitrary<Omit<S
       latency_lo: fc.integer({ min: 0, max: 50 }),
       latency_spread: fc.integer({ min: 0, max: 150 }),
       chunk_gap_ms: fc.integer({ min: 5, max: 100 }),
-      mix: fc.record({ text: fc.nat(10), reasoning: fc.nat(5), tool: fc.nat(6), diff: fc.nat(3), model: fc.nat(1) }),
+      mix: fc.record({
+        text: fc.nat(10),
+        reasoning: fc.nat(5),
+        tool: fc.nat(6),
+        diff: fc.nat(3),
+        model: fc.nat(1),
+        revert: fc.nat(2),
+        title: fc.nat(1),
+        limit: fc.nat(1),
+        // Chances in tenths; shrinking drives them to 0, the older workload.
+        snapshot: fc.integer({ min: 0, max: 10 }).map((n) => n / 10),
+        metadata: fc.integer({ min: 0, max: 10 }).map((n) => n / 10),
+        finish: fc.integer({ min: 0, max: 10 }).map((n) => n / 10),
+      }),
       rates: ratesArbitrary(profile),
       timeline: timelineArbitrary(profile),
     })

@@ -26,6 +26,9 @@ export function unmetExpectations(result: RunResult): string[] {
     if (client?.stopped?.code !== code) missing.push(`${node} should have stopped with ${code}, got ${client?.stopped?.code ?? "no stop"}`);
     else if (client.pending === 0) missing.push(`${node} stopped with ${code} but kept no ops in its outbox`);
   }
+  for (const condition of expect.coverage ?? []) {
+    if (!result.coverage.includes(condition)) missing.push(`coverage condition ${condition} was never reached`);
+  }
   for (const [index, n] of Object.entries(expect.producers ?? {})) {
     const share = result.final.shares.find((s) => s.index === Number(index));
     if ((share?.producers ?? 0) !== n) missing.push(`share ${index}: ${share?.producers ?? 0} producers wrote to it, ${n} expected`);

@@ -32,6 +32,31 @@ function thrown(fn: () => unknown): ScenarioError {
 const TWO_CLIENTS = { seed: 1, clients: [{ ops: 5 }, { ops: 5 }] };
 
 const BAD: { name: string; content: unknown; field: string; says: RegExp }[] = [
+  {
+    name: "a script op of an unknown kind",
+    content: { seed: 1, clients: [{ ops: 2, script: [{ kind: "session.upsert", title: "t" }, { kind: "message.delete", message_id: "m1" }] }] },
+    field: "clients[0].script[1].kind",
+    says: /message\.remove/,
+  },
+  {
+    name: "a malformed message removal",
+    content: { seed: 1, clients: [{ ops: 1, script: [{ kind: "message.remove" }] }] },
+    field: "clients[0].script[0].message_id",
+    says: /expected string/,
+  },
+  {
+    name: "a part removal with an extra key",
+    content: { seed: 1, clients: [{ ops: 1, script: [{ kind: "part.remove", part_id: "p1", message_id: "m1", cascade: true }] }] },
+    field: "clients[0].script[0]",
+    says: /"cascade"/,
+  },
+  {
+    name: "a script whose length is not ops",
+    content: { seed: 1, clients: [{ ops: 3, script: [{ kind: "part.remove", part_id: "p1", message_id: "m1" }] }] },
+    field: "clients[0].ops",
+    says: /must equal the length of clients\[0\]\.script \(1\)/,
+  },
+  { name: "a workload chance above 1", content: { seed: 1, clients: [{ ops: 1 }], workload: { mix: { text: 1, reasoning: 1, tool: 1, diff: 1, model: 1, snapshot: 2 } } }, field: "workload.mix.snapshot", says: /<=1/ },
   { name: "not JSON", content: '{ "seed": 1, "clients": [', field: "not valid JSON", says: /not valid JSON/ },
   { name: "an unknown top-level key", content: { ...TWO_CLIENTS, bogus: 1 }, field: "(root)", says: /Unrecognized key.*"bogus"/ },
   { name: "an unknown key in a section", content: { ...TWO_CLIENTS, faults: { http_dupe: 0.1 } }, field: "faults", says: /"http_dupe"/ },

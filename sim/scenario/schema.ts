@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CRASH_POINTS, type CrashPoint } from "../../protocol/ports.ts";
+import { opBodySchema } from "../../protocol/ops.ts";
 import { ALL_CHECKERS } from "../checkers/record.ts";
 import { FORBIDDEN_ATTEMPTS } from "../adversary/attempts.ts";
 
@@ -72,16 +73,25 @@ export const timelineActionSchema = z.discriminatedUnion("action", [
   }),
 ]);
 
+/** Activity weights and per-part chances (sim/workload/agent-session.ts); absent new keys draw nothing, so older files replay exactly. */
 export const mixSchema = z.strictObject({
   text: z.number().min(0),
   reasoning: z.number().min(0),
   tool: z.number().min(0),
   diff: z.number().min(0),
   model: z.number().min(0),
+  revert: z.number().min(0).optional(),
+  title: z.number().min(0).optional(),
+  limit: z.number().min(0).optional(),
+  snapshot: probability.optional(),
+  metadata: probability.optional(),
+  finish: probability.optional(),
 });
 
 export const clientSpecSchema = z.strictObject({
   ops: z.int().min(0).max(1_000_000),
+  /** Explicit op bodies this client enqueues in order, instead of a generated session; `ops` must equal its length. */
+  script: z.array(opBodySchema).max(10_000).optional(),
   /** Clients naming the same share are two producers of it. */
   share: z.int().min(0).max(8).optional(),
   scope: z.enum(["write", "read"]).default("write"),
@@ -134,6 +144,8 @@ export const scenarioSchema = z
         stopped: z.record(clientNode, z.string()).optional(),
         /** The run must fail with this checker (a mutant's regression file); without it, it must pass. */
         fails_with: z.enum(ALL_CHECKERS).optional(),
+        /** Coverage conditions the run must reach (sim/coverage/conditions.ts). */
+        coverage: z.array(z.string()).optional(),
         /** How many producers must have written to a share, by share index. */
         producers: z.record(z.string().regex(/^\d$/), z.int().min(0)).optional(),
       })
@@ -145,6 +157,9 @@ export const scenarioSchema = z
     const clients = s.clients.length;
     const shares = new Set(s.clients.map((c, i) => c.share ?? i));
     s.clients.forEach((c, i) => {
+      if (c.script !== undefined && c.ops !== c.script.length) {
+        ctx.addIssue({ code: "custom", path: ["clients", i, "ops"], message: `must equal the length of clients[${i}].script (${c.script.length})` });
+      }
       if (c.share !== undefined && c.share >= clients) {
         ctx.addIssue({ code: "custom", path: ["clients", i, "share"], message: `share ${c.share} out of range: there are ${clients} clients` });
       }
