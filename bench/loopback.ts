@@ -25,6 +25,8 @@ function killAll(): void {
 }
 
 export interface LoopbackEndpoint extends Endpoint {
+  /** The server child's process id. */
+  readonly pid: number;
   /** A fresh capnweb transport to the child's bare ping endpoint. */
   openPing(): Promise<RpcTransport>;
 }
@@ -109,6 +111,7 @@ export async function loopbackEndpoint(storage: Storage, files: Scratch | null, 
       const reply = (await request({ type: "counters" })) as FromChild & { type: "counters" };
       return { request_bytes: reply.request_bytes, server_cpu_us: reply.server_cpu_us };
     },
+    pid: child.pid!,
     openPing: wsSocketOpener(ready.ping_url.replace(/^ws/, "http")),
     close,
   };
