@@ -1,3 +1,4 @@
+import type { TransportEfficiency } from "../sim/efficiency.ts";
 import type { ExploreFailure, ExploreResult } from "../sim/explore/explore.ts";
 
 // What an exploration produced, for people (console) and machines (JSON).
@@ -27,6 +28,7 @@ export function exploreJson(result: ExploreResult, files: readonly FailureFile[]
     })),
     verdicts: result.verdicts,
     faults: result.faults,
+    efficiency: result.efficiency,
     wall_ms: result.wall_ms,
     seeds_per_s: result.seeds_per_s,
   };
@@ -42,6 +44,7 @@ export function exploreConsole(result: ExploreResult, files: readonly FailureFil
   lines.push(`checkers: ${verdicts.length === 0 ? "no violations" : verdicts.map(([c, n]) => `${c} ${n}`).join(", ")}`);
   const faults = Object.entries(result.faults);
   lines.push(`faults injected: ${faults.length === 0 ? "none" : faults.map(([k, n]) => `${k} ${n}`).join(", ")}`);
+  lines.push(...efficiencyLines(result.efficiency));
   for (const { failure: f, path, repro } of files) {
     lines.push("");
     lines.push(`✗ seed ${f.seed} ${f.transport}: ${f.checker}/${f.violation.anomaly}${f.violation.t_ms === null ? "" : ` at ${f.violation.t_ms} ms`}`);
@@ -56,4 +59,16 @@ export function exploreConsole(result: ExploreResult, files: readonly FailureFil
     lines.push(`  replay:   ${repro}`);
   }
   return lines;
+}
+
+/** One line per transport: what delivering the ops cost beyond sending each once. */
+export function efficiencyLines(efficiency: Record<string, TransportEfficiency>): string[] {
+  const n = (v: number | null, digits: number) => (v === null ? "-" : v.toFixed(digits));
+  return Object.entries(efficiency).map(([transport, e]) => {
+    const heal = e.heal_to_drained_ms;
+    return (
+      `efficiency ${transport}: ${n(e.reconnects_per_1000_ops, 2)} reconnects per 1,000 ops, op amplification ${n(e.op_amplification, 3)} ` +
+      `(${e.ops_sent} sent / ${e.ops_applied} applied), heal to drained p50 ${n(heal.p50, 0)} ms, max ${n(heal.max, 0)} ms (${heal.runs} of ${e.runs} runs)`
+    );
+  });
 }

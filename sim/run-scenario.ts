@@ -1,4 +1,5 @@
 import { checkAll, type RunRecord, type Violation } from "./checkers/index.ts";
+import { runEfficiency, type RunEfficiency } from "./efficiency.ts";
 import { inspectClient, inspectServer } from "./final-state.ts";
 import type { HistoryEvent } from "./history/history.ts";
 import { exclusive } from "./kernel/run-lock.ts";
@@ -17,6 +18,8 @@ export interface RunStats {
   wall_ms: number;
   events: number;
   outcome: Outcome;
+  /** Reconnects, resent ops and heal-to-drained time, from the history (sim/efficiency.ts). */
+  efficiency: RunEfficiency;
 }
 
 /** Where each client and share ended up. */
@@ -91,6 +94,7 @@ async function judge(world: World, scenario: Scenario, options: RunOptions, star
       wall_ms: Math.round((performance.now() - started) * 100) / 100,
       events: world.events,
       outcome,
+      efficiency: runEfficiency(world.history.events, outcome),
     },
     scenario,
     final: {

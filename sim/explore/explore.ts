@@ -1,4 +1,5 @@
 import type { CheckerName, Violation } from "../checkers/record.ts";
+import { efficiencyByTransport, type TransportEfficiency } from "../efficiency.ts";
 import type { GenerateOptions, Profile } from "../scenario/arbitrary.ts";
 import { generateScenario } from "../scenario/generate.ts";
 import type { Scenario, TransportName } from "../scenario/schema.ts";
@@ -66,6 +67,8 @@ export interface ExploreResult {
   verdicts: Record<string, number>;
   /** Faults injected per kind, over every run. */
   faults: Record<string, number>;
+  /** Per transport: reconnects per 1,000 ops, op amplification, heal-to-drained time. */
+  efficiency: Record<string, TransportEfficiency>;
   wall_ms: number;
   seeds_per_s: number;
 }
@@ -173,6 +176,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
       failures,
       verdicts: Object.fromEntries(Object.entries(verdicts).sort()),
       faults: Object.fromEntries(Object.entries(faults).sort()),
+      efficiency: efficiencyByTransport(outcomes),
       wall_ms: Math.round(wall_ms),
       seeds_per_s: Math.round((seedList.length / Math.max(0.001, wall_ms / 1000)) * 10) / 10,
     };

@@ -1,4 +1,5 @@
 import type { CheckerName, Violation } from "../checkers/record.ts";
+import type { RunEfficiency } from "../efficiency.ts";
 import { runScenario } from "../run-scenario.ts";
 import type { GenerateOptions } from "../scenario/arbitrary.ts";
 import { generateScenario } from "../scenario/generate.ts";
@@ -19,6 +20,7 @@ export interface SeedOutcome {
   ops: number;
   sim_time_ms: number;
   wall_ms: number;
+  efficiency: RunEfficiency;
 }
 
 export type Task =
@@ -41,6 +43,7 @@ export async function runSeed(seed: number, options: GenerateOptions): Promise<S
     ops: result.stats.ops,
     sim_time_ms: result.stats.sim_time_ms,
     wall_ms: result.stats.wall_ms,
+    efficiency: result.stats.efficiency,
   };
 }
 
