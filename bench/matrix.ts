@@ -59,7 +59,7 @@ export const QUICK_MATRIX: BenchMatrix = Object.freeze<BenchMatrix>({
   storages: ["memory"],
   modes: MODES,
   ops: 300,
-  time_ms: 150,
+  time_ms: 300,
 });
 
 /** "file" is measured twice: WAL with synchronous=NORMAL and with FULL. */
