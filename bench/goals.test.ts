@@ -15,6 +15,8 @@ const cell = (over: Partial<CellRow>): CellRow => ({
   ops_per_s: 1000,
   enqueue_ops_per_s: 1,
   latency_ms: null,
+  calls: 1,
+  op_amplification: 1,
   request_bytes_per_op: 1,
   server_cpu_us_per_op: null,
   ceiling_ratio: null,

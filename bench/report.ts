@@ -19,6 +19,10 @@ export interface CellRow {
   enqueue_ops_per_s: number;
   /** Per appendOps call. */
   latency_ms: { p50: number; p99: number } | null;
+  /** appendOps calls per sample (ops ÷ batch when nothing is resent). */
+  calls: number;
+  /** Ops put on the wire ÷ ops synced: 1 unless calls were resent, e.g. after HTTP requests overtook each other. */
+  op_amplification: number;
   request_bytes_per_op: number;
   /** Loopback only: the server process's CPU time per op. */
   server_cpu_us_per_op: number | null;

@@ -79,6 +79,8 @@ async function cellRow(cell: Cell, matrix: BenchMatrix, limits: Limits, bodies: 
       ops_per_s: 0,
       enqueue_ops_per_s: 0,
       latency_ms: null,
+      calls: 0,
+      op_amplification: 0,
       request_bytes_per_op: 0,
       server_cpu_us_per_op: null,
       ceiling_ratio: null,

@@ -23,7 +23,10 @@ export interface CellMeasure {
   /** Ops per second committed to the outbox, measured apart. */
   enqueue_ops_per_s: number;
   latency_ms: { p50: number; p99: number } | null;
+  /** appendOps calls per sample. */
   calls: number;
+  /** Ops put on the wire ÷ ops synced: above 1 when calls were resent (say, after a gap). */
+  op_amplification: number;
   request_bytes_per_op: number;
   server_cpu_us_per_op: number | null;
 }
@@ -38,13 +41,13 @@ export interface CellOptions {
 }
 
 /** Times every appendOps call of a connection (the ClientParts.wrapConnection seam). */
-function timedConnection(connection: Connection, record: (ms: number) => void): Connection {
+function timedConnection(connection: Connection, record: (ms: number, ops: number) => void): Connection {
   return {
     redeem: () => connection.redeem(),
     async append(ops) {
       const started = performance.now();
       const ack = await connection.append(ops);
-      record(performance.now() - started);
+      record(performance.now() - started, ops.length);
       return ack;
     },
     close: () => connection.close(),
@@ -59,6 +62,7 @@ export async function measureCell(cell: Cell, endpoint: Endpoint, options: CellO
   let requestBytes = 0;
   let serverCpuUs: number | null = 0;
   let measuredOps = 0;
+  let opsSent = 0;
   let current: { client: ShareClient; db: Database.Database; counting: boolean; before: { request_bytes: number; server_cpu_us: number | null } } | undefined;
 
   const teardown = () => {
@@ -90,7 +94,14 @@ export async function measureCell(cell: Cell, endpoint: Endpoint, options: CellO
             limits: options.limits,
             settings: { batch_size: cell.batch, calls_in_flight: cell.in_flight, deadline_ms: options.sample_deadline_ms },
           },
-          { wrapConnection: (connection) => timedConnection(connection, (ms) => counting && latencies.push(ms)) },
+          {
+            wrapConnection: (connection) =>
+              timedConnection(connection, (ms, ops) => {
+                if (!counting) return;
+                latencies.push(ms);
+                opsSent += ops;
+              }),
+          },
         );
         current = { client, db, counting, before: { request_bytes: 0, server_cpu_us: null } };
         const share = await within(endpoint.createShare(`bench-${client.producerID}`), options.sample_deadline_ms, "createShare");
@@ -130,7 +141,8 @@ export async function measureCell(cell: Cell, endpoint: Endpoint, options: CellO
     ops_per_s: (n / result.latency.mean) * 1000,
     enqueue_ops_per_s: enqueueMs > 0 ? (enqueued / enqueueMs) * 1000 : 0,
     latency_ms: p50 === null || p99 === null ? null : { p50, p99 },
-    calls: latencies.length,
+    calls: samples > 0 ? latencies.length / samples : 0,
+    op_amplification: measuredOps > 0 ? opsSent / measuredOps : 0,
     request_bytes_per_op: measuredOps > 0 ? requestBytes / measuredOps : 0,
     server_cpu_us_per_op: serverCpuUs === null || measuredOps === 0 ? null : serverCpuUs / measuredOps,
   };

@@ -61,6 +61,9 @@ describe("replaysim bench: a small matrix", () => {
           expect(cell!.ops_per_s).toBeGreaterThan(0);
           expect(cell!.enqueue_ops_per_s).toBeGreaterThan(0);
           expect(cell!.request_bytes_per_op).toBeGreaterThan(0);
+          // One op per call at batch 1 with one call in flight: nothing can overtake anything, so nothing is resent.
+          if (batch === 1) expect(cell!.op_amplification).toBe(1);
+          expect(cell!.calls).toBeGreaterThanOrEqual(Math.ceil(40 / batch));
           expect(cell!.ceiling_ratio).toBeGreaterThan(0);
           expect(cell!.latency_ms!.p99).toBeGreaterThanOrEqual(cell!.latency_ms!.p50);
           if (mode === "loopback") expect(cell!.server_cpu_us_per_op).toBeGreaterThan(0);

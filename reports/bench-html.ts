@@ -103,7 +103,7 @@ export function benchHtml(report: BenchReport, title = "replaysim bench"): strin
       (c) =>
         `<tr${c.error ? ` class="error" title="${esc(c.error)}"` : ""}><td>${c.mode}</td><td>${c.transport}</td><td class="n">${c.batch}</td><td class="n">${c.in_flight}</td><td>${storageText(c)}</td>` +
         `<td class="n">${c.error ? "error" : num(c.ops_per_s)}</td><td class="n">${num(c.ceiling_ratio, 3)}</td><td class="n">${num(c.enqueue_ops_per_s)}</td>` +
-        `<td class="n">${num(c.latency_ms?.p50, 3)}</td><td class="n">${num(c.latency_ms?.p99, 3)}</td><td class="n">${num(c.request_bytes_per_op)}</td><td class="n">${num(c.server_cpu_us_per_op, 1)}</td></tr>`,
+        `<td class="n">${num(c.latency_ms?.p50, 3)}</td><td class="n">${num(c.latency_ms?.p99, 3)}</td><td class="n">${c.error ? "–" : num(c.op_amplification, 2)}</td><td class="n">${num(c.request_bytes_per_op)}</td><td class="n">${num(c.server_cpu_us_per_op, 1)}</td></tr>`,
     )
     .join("\n");
   const refRows = [
@@ -128,7 +128,7 @@ tr.error td{background:#fff0f0}
 ${charts.join("\n")}
 <h2>Goals</h2><ul>${goals}</ul>
 <h2>Every cell</h2>
-<table><tr><th>mode</th><th>transport</th><th>batch</th><th>in-flight</th><th>storage</th><th>sync ops/s</th><th>× ceiling</th><th>enqueue ops/s</th><th>p50 ms</th><th>p99 ms</th><th>req B/op</th><th>server µs/op</th></tr>
+<table><tr><th>mode</th><th>transport</th><th>batch</th><th>in-flight</th><th>storage</th><th>sync ops/s</th><th>× ceiling</th><th>enqueue ops/s</th><th>p50 ms</th><th>p99 ms</th><th>sent/op</th><th>req B/op</th><th>server µs/op</th></tr>
 ${cellRows}
 </table>
 <h2>Reference points</h2>

@@ -25,7 +25,7 @@ export function benchConsole(report: BenchReport): string[] {
   const out: string[] = [];
   out.push(
     ...table(
-      ["mode", "transport", "batch", "in-flight", "storage", "sync ops/s", "× ceiling", "enqueue ops/s", "p50 ms", "p99 ms", "req B/op", "server µs/op"],
+      ["mode", "transport", "batch", "in-flight", "storage", "sync ops/s", "× ceiling", "enqueue ops/s", "p50 ms", "p99 ms", "sent/op", "req B/op", "server µs/op"],
       cells.map((c) => [
         c.mode,
         c.transport,
@@ -37,6 +37,7 @@ export function benchConsole(report: BenchReport): string[] {
         num(c.enqueue_ops_per_s),
         num(c.latency_ms?.p50, 3),
         num(c.latency_ms?.p99, 3),
+        c.error ? "-" : num(c.op_amplification, 2),
         num(c.request_bytes_per_op),
         num(c.server_cpu_us_per_op, 1),
       ]),
