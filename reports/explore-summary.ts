@@ -1,3 +1,4 @@
+import type { TransportEfficiency } from "../sim/efficiency.ts";
 import type { ExploreFailure, ExploreResult } from "../sim/explore/explore.ts";
 import { witnessDetail } from "./run-summary.ts";
 
@@ -32,6 +33,7 @@ export function exploreJson(result: ExploreResult, files: readonly FailureFile[]
     hangs: result.hangs,
     stopped_early: result.stopped_early,
     coverage: result.coverage,
+    efficiency: result.efficiency,
     wall_ms: result.wall_ms,
     seeds_per_s: result.seeds_per_s,
   };
@@ -50,6 +52,7 @@ export function exploreConsole(result: ExploreResult, files: readonly FailureFil
   lines.push(...coverageTable(result.coverage));
   if (result.hangs > 0) lines.push(`watchdog: ${result.hangs} run${result.hangs === 1 ? "" : "s"} stopped past the ${result.run_timeout_ms} ms budget or spinning`);
   if (result.stopped_early) lines.push("stopped at the first failing seed (--fail-fast)");
+  lines.push(...efficiencyLines(result.efficiency));
   for (const { failure: f, path, repro } of files) {
     lines.push("");
     lines.push(`✗ seed ${f.seed} ${f.transport}: ${f.checker}/${f.violation.anomaly}${f.violation.t_ms === null ? "" : ` at ${f.violation.t_ms} ms`}`);
@@ -77,4 +80,16 @@ export function coverageTable(coverage: Record<string, number>): string[] {
     `coverage: ${names.length - missing.length} of ${names.length} conditions reached${missing.length ? ` (never: ${missing.join(", ")})` : ""}`,
     ...names.map((n) => `  ${n.padEnd(width)}  ${String(coverage[n]).padStart(6)}${coverage[n] === 0 ? "  ✗ never reached" : ""}`),
   ];
+}
+
+/** One line per transport: what delivering the ops cost beyond sending each once. */
+export function efficiencyLines(efficiency: Record<string, TransportEfficiency>): string[] {
+  const n = (v: number | null, digits: number) => (v === null ? "-" : v.toFixed(digits));
+  return Object.entries(efficiency).map(([transport, e]) => {
+    const heal = e.heal_to_drained_ms;
+    return (
+      `efficiency ${transport}: ${n(e.reconnects_per_1000_ops, 2)} reconnects per 1,000 ops, op amplification ${n(e.op_amplification, 3)} ` +
+      `(${e.ops_sent} sent / ${e.ops_applied} applied), heal to drained p50 ${n(heal.p50, 0)} ms, max ${n(heal.max, 0)} ms (${heal.runs} of ${e.runs} runs)`
+    );
+  });
 }

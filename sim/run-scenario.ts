@@ -1,4 +1,5 @@
 import { checkAll, type RunRecord, type Violation } from "./checkers/index.ts";
+import { noEfficiency, runEfficiency, type RunEfficiency } from "./efficiency.ts";
 import { inspectClient, inspectServer } from "./final-state.ts";
 import type { HistoryEvent } from "./history/history.ts";
 import { harnessViolation } from "./harness-error.ts";
@@ -20,6 +21,8 @@ export interface RunStats {
   events: number;
   /** How the world ended; `harness_error` when the code under test threw into the simulator, `hang` when the watchdog stopped it. */
   outcome: Outcome | "harness_error" | "hang";
+  /** Reconnects, resent ops and heal-to-drained time, from the history (sim/efficiency.ts). */
+  efficiency: RunEfficiency;
 }
 
 /** Where each client and share ended up. */
@@ -97,6 +100,7 @@ function harnessResult(world: World | undefined, scenario: Scenario, options: Ru
       wall_ms: Math.round((performance.now() - started) * 100) / 100,
       events: world?.events ?? 0,
       outcome: "harness_error",
+      efficiency: world ? runEfficiency(world.history.events, "harness_error") : noEfficiency(),
     },
     scenario,
     final: { clients: [], shares: [] },
@@ -150,6 +154,7 @@ async function judge(world: World, scenario: Scenario, options: RunOptions, star
       wall_ms: Math.round((performance.now() - started) * 100) / 100,
       events: world.events,
       outcome,
+      efficiency: runEfficiency(world.history.events, outcome),
     },
     scenario,
     final: {

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "vitest";
+import { noEfficiency } from "../efficiency.ts";
 import { determinismViolation } from "./determinism.ts";
 import { explore } from "./explore.ts";
 import type { RunReport } from "./tasks.ts";
@@ -11,7 +12,7 @@ function report(trace_hash: string, lines: string[]): RunReport {
     trace_hash,
     violations: [],
     coverage: [],
-    stats: { ops: 0, applied: 0, faults: 0, faults_by_kind: {}, sim_time_ms: 0, wall_ms: 0, events: 0, outcome: "drained" },
+    stats: { ops: 0, applied: 0, faults: 0, faults_by_kind: {}, sim_time_ms: 0, wall_ms: 0, events: 0, outcome: "drained", efficiency: noEfficiency() },
     final: { clients: [], shares: [] },
     lines,
   };

@@ -1,4 +1,5 @@
 import type { CheckerName, Violation } from "../checkers/record.ts";
+import { efficiencyByTransport, type RunEfficiency, type TransportEfficiency } from "../efficiency.ts";
 import type { GenerateOptions, Profile } from "../scenario/arbitrary.ts";
 import { generateScenario } from "../scenario/generate.ts";
 import type { Scenario, TransportName } from "../scenario/schema.ts";
@@ -77,6 +78,7 @@ export interface SeedOutcome {
   repro: string;
   /** Coverage conditions the run reached. */
   coverage: string[];
+  efficiency: RunEfficiency;
 }
 
 export interface ExploreFailure {
@@ -110,6 +112,8 @@ export interface ExploreResult {
   stopped_early: boolean;
   check_determinism: boolean;
   run_timeout_ms: number;
+  /** Per transport: reconnects per 1,000 ops, op amplification, heal-to-drained time. */
+  efficiency: Record<string, TransportEfficiency>;
   wall_ms: number;
   seeds_per_s: number;
 }
@@ -140,6 +144,7 @@ function outcomeOf(report: RunReport, repro: string): SeedOutcome {
     outcome: report.stats.outcome,
     repro,
     coverage: report.coverage,
+    efficiency: report.stats.efficiency,
   };
 }
 
@@ -264,6 +269,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
       stopped_early,
       check_determinism: options.check_determinism === true,
       run_timeout_ms,
+      efficiency: efficiencyByTransport(outcomes),
       wall_ms: Math.round(wall_ms),
       seeds_per_s: Math.round((seedList.length / Math.max(0.001, wall_ms / 1000)) * 10) / 10,
     };

@@ -1,5 +1,6 @@
 import type { Violation } from "../checkers/record.ts";
 import { canonicalJson } from "../history/canonical-json.ts";
+import { noEfficiency } from "../efficiency.ts";
 import { determinismViolation } from "./determinism.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import type { PoolResult, RunOptions, TaskPool } from "./pool.ts";
@@ -30,7 +31,7 @@ function stoppedReport(scenario: Scenario, violation: Violation, stats: { sim_ti
     trace_hash: "",
     violations: [violation],
     coverage: [],
-    stats: { ops: 0, applied: 0, faults: 0, faults_by_kind: {}, sim_time_ms: stats.sim_time_ms, wall_ms: Math.round(stats.wall_ms), events: stats.events, outcome },
+    stats: { ops: 0, applied: 0, faults: 0, faults_by_kind: {}, sim_time_ms: stats.sim_time_ms, wall_ms: Math.round(stats.wall_ms), events: stats.events, outcome, efficiency: noEfficiency() },
     final: { clients: [], shares: [] },
   };
 }
