@@ -19,8 +19,8 @@ class SessionCountingWriter extends WriterCapability {
     this.#session = session;
   }
 
-  override async appendOps(producerID: unknown, ops: unknown): Promise<Ack> {
-    const ack = await super.appendOps(producerID, ops);
+  override async appendOps(...args: unknown[]): Promise<Ack> {
+    const ack = await super.appendOps(...args);
     this.#session.applied += ack.applied;
     return { ...ack, cursor: this.#session.applied };
   }

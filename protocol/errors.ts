@@ -8,6 +8,8 @@ export const ERROR_CODES = [
   "read_only",
   "invalid_op",
   "invalid_request",
+  /** A writer capability (or REST token) bound to one producer was asked to append as another. */
+  "wrong_producer",
   "too_large",
   "deadline",
   "connection_lost",
@@ -48,6 +50,7 @@ export function httpStatus(code: ErrorCode): 400 | 401 | 403 | 404 | 409 | 413 |
     case "stale_epoch":
       return 409;
     case "read_only":
+    case "wrong_producer":
       return 403;
     case "too_large":
       return 413;

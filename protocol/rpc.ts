@@ -25,6 +25,11 @@ export interface ShareState {
   last_seq: number;
 }
 
+/** What REST's `/redeem` answers for a write scope: the state, and a token bound to the producer and the epoch. */
+export interface RestRedeemed extends ShareState {
+  token?: string;
+}
+
 export interface Revoked {
   epoch: number;
   /** Present when the secret was rotated: the old one no longer redeems. */
@@ -43,9 +48,10 @@ export interface ReadPage {
   cursor: number;
 }
 
-/** The capability `redeem(..., "write")` hands out, bound to one epoch. */
+/** The capability `redeem(..., "write", producerID)` hands out, bound to one epoch and one producer. */
 export interface WriterApi {
-  appendOps(producerID: string, ops: Op[]): Ack | Promise<Ack>;
+  /** Appends as the producer the capability was redeemed for; no other. */
+  appendOps(ops: Op[]): Ack | Promise<Ack>;
   revoke(options?: { rotate_secret?: boolean }): Revoked | Promise<Revoked>;
 }
 
@@ -62,7 +68,7 @@ export interface RedeemResult<C> extends ShareState {
 /** The main capnweb interface the server exposes on /rpc. */
 export interface ShareApi {
   createShare(sessionID: string): CreatedShare | Promise<CreatedShare>;
-  redeem(shareID: string, secret: string, scope: "write", producerID?: string): Promise<RedeemResult<WriterApi>> | RedeemResult<WriterApi>;
+  redeem(shareID: string, secret: string, scope: "write", producerID: string): Promise<RedeemResult<WriterApi>> | RedeemResult<WriterApi>;
   redeem(shareID: string, secret: string, scope: "read", producerID?: string): Promise<RedeemResult<ReaderApi>> | RedeemResult<ReaderApi>;
   redeem(shareID: string, secret: string, scope: Scope, producerID?: string): Promise<RedeemResult<WriterApi | ReaderApi>> | RedeemResult<WriterApi | ReaderApi>;
 }

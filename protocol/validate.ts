@@ -71,13 +71,15 @@ export function parseOps(value: unknown, limits: Limits): Op[] {
   return value.map((op, i) => parseWith(opSchema, op, `ops[${i}]`, "invalid_op"));
 }
 
-/** Body of `POST /api/share/:id/ops`. */
-export function parseOpsRequest(value: unknown, limits: Limits): { secret: string; epoch: number; producer_id: string; ops: Op[] } {
+/** Body of `POST /api/share/:id/ops`: the write token from `/redeem`, the ops, and optionally the producer they are for. */
+export function parseOpsRequest(value: unknown, limits: Limits): { token: string; producer_id: string | undefined; ops: Op[] } {
   const body = parseObject(value);
+  for (const key of Object.keys(body)) {
+    if (key !== "token" && key !== "ops" && key !== "producer_id") throw protocolError("invalid_request", `body.${key}: unknown field (send the token from /redeem, and the ops)`, `body.${key}`);
+  }
   return {
-    secret: parseSecret(body.secret),
-    epoch: parseNonNegativeInt(body.epoch, "epoch"),
-    producer_id: parseId(body.producer_id, "producer_id"),
+    token: parseWith(secretSchema, body.token, "token", "invalid_request"),
+    producer_id: parseOptionalProducer(body.producer_id),
     ops: parseOps(body.ops, limits),
   };
 }

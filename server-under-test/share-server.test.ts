@@ -23,6 +23,9 @@ interface Harness {
   close(): void;
 }
 
+/** The older two-argument form, `appendOps(producerID, ops)`: taken only when it names the bound producer. */
+const legacy = (w: unknown) => w as { appendOps(producerID: string, ops: Op[]): Promise<Ack> };
+
 function startServer(limits: Limits = DEFAULT_LIMITS, parts: Partial<ServerParts> = {}): Harness {
   const db = openServerDb();
   const server = createShareServer({ db, clock: counterClock(), random: seededRandom(7), ids: counterIds(), limits }, parts);
@@ -61,7 +64,7 @@ async function redeemReader(h: Harness, shareID: string, secret: string): Promis
 }
 
 async function append(writer: RpcStub<WriterApi>, producer: string, ops: unknown): Promise<Ack> {
-  return (await writer.appendOps(producer, ops as Op[])) as Ack;
+  return (await writer.appendOps(ops as Op[])) as Ack;
 }
 
 /** The code of the error `work` rejects with; fails the test if it resolves. */
@@ -195,8 +198,8 @@ describe("capabilities", () => {
     expect(revoked).toEqual({ epoch: 1 });
     const before = h.snapshot(share.id);
 
-    expect(await refusal(old.writer.appendOps("prd-a", [appendText(3, "after")]))).toBe("stale_epoch");
-    expect(await refusal(sibling.writer.appendOps("prd-b", [appendText(1, "after", "pb")]))).toBe("stale_epoch");
+    expect(await refusal(old.writer.appendOps([appendText(3, "after")]))).toBe("stale_epoch");
+    expect(await refusal(sibling.writer.appendOps([appendText(1, "after", "pb")]))).toBe("stale_epoch");
     expect(await refusal(old.writer.revoke())).toBe("stale_epoch");
     expect(await refusal(reader.read(0, 10))).toBe("stale_epoch");
     expect(await refusal(reader.session())).toBe("stale_epoch");
@@ -235,7 +238,7 @@ describe("capabilities", () => {
     const before = h.snapshot(share.id);
 
     const asWriter = reader as unknown as RpcStub<WriterApi>;
-    expect(await refusal(asWriter.appendOps("prd-a", [appendText(3, "y")]))).toBe("read_only");
+    expect(await refusal(asWriter.appendOps([appendText(3, "y")]))).toBe("read_only");
     expect(await refusal(asWriter.revoke())).toBe("read_only");
     expect(h.snapshot(share.id)).toEqual(before);
 
@@ -253,10 +256,10 @@ describe("capabilities", () => {
     share = await h.main.createShare("sess-1");
     const { writer } = await redeemWriter(h, share.id, share.secret);
     await append(writer, "prd-a", [textPart(1)]);
-    const readGrant = (await h.main.redeem(share.id, share.secret, "read")).capability as unknown as RpcStub<WriterApi>;
+    const readGrant = (await h.main.redeem(share.id, share.secret, "read", "prd-a")).capability as unknown as RpcStub<WriterApi>;
     const before = h.snapshot(share.id);
 
-    expect(await refusal(readGrant.appendOps("prd-a", [appendText(2, "y")]))).toBe("read_only");
+    expect(await refusal(readGrant.appendOps([appendText(2, "y")]))).toBe("read_only");
     expect(await refusal(readGrant.revoke())).toBe("read_only");
     expect(h.snapshot(share.id)).toEqual(before);
   });
@@ -283,21 +286,23 @@ describe("every malformed or oversized input is refused with its code and change
 
   // Each case starts with valid next ops (3, 4) so that a partial apply would show.
   const cases: { name: string; code: ErrorCode; call: (h: Harness, w: RpcStub<WriterApi>, s: { id: string; secret: string }) => PromiseLike<unknown> }[] = [
-    { name: "op with an unknown kind", code: "invalid_op", call: (_h, w) => w.appendOps("prd-a", [appendText(3, "a"), { seq: 4, op_id: "o4", body: { kind: "part.delete", part_id: "p1" } }] as Op[]) },
-    { name: "op with a missing field", code: "invalid_op", call: (_h, w) => w.appendOps("prd-a", [appendText(3, "a"), { seq: 4, op_id: "o4", body: { kind: "part.append", part_id: "p1", text: "z" } }] as Op[]) },
-    { name: "op with an extra field", code: "invalid_op", call: (_h, w) => w.appendOps("prd-a", [appendText(3, "a"), { ...appendText(4, "b"), extra: 1 }] as Op[]) },
-    { name: "op with seq 0", code: "invalid_op", call: (_h, w) => w.appendOps("prd-a", [appendText(3, "a"), appendText(0, "b")]) },
-    { name: "op with a fractional seq", code: "invalid_op", call: (_h, w) => w.appendOps("prd-a", [appendText(3, "a"), appendText(3.5, "b")]) },
-    { name: "op with an empty append", code: "invalid_op", call: (_h, w) => w.appendOps("prd-a", [appendText(3, "a"), appendText(4, "")]) },
-    { name: "op that is not an object", code: "invalid_op", call: (_h, w) => w.appendOps("prd-a", [appendText(3, "a"), "op" as unknown as Op]) },
-    { name: "too many ops in one call", code: "too_large", call: (_h, w) => w.appendOps("prd-a", [3, 4, 5, 6, 7, 8].map((s) => appendText(s, "a"))) },
-    { name: "an op over op_bytes_max", code: "too_large", call: (_h, w) => w.appendOps("prd-a", [appendText(3, "a"), chunk(4, 450)]) },
-    { name: "a call over call_bytes_max", code: "too_large", call: (_h, w) => w.appendOps("prd-a", [chunk(3, 300), chunk(4, 300), chunk(5, 300)]) },
-    { name: "non-array ops", code: "invalid_request", call: (_h, w) => w.appendOps("prd-a", { 0: appendText(3, "a") } as unknown as Op[]) },
-    { name: "empty ops", code: "invalid_request", call: (_h, w) => w.appendOps("prd-a", []) },
-    { name: "bad producer id (space)", code: "invalid_request", call: (_h, w) => w.appendOps("prd a", [appendText(3, "a")]) },
-    { name: "bad producer id (empty)", code: "invalid_request", call: (_h, w) => w.appendOps("", [appendText(3, "a")]) },
-    { name: "bad producer id (not a string)", code: "invalid_request", call: (_h, w) => w.appendOps(42 as unknown as string, [appendText(3, "a")]) },
+    { name: "op with an unknown kind", code: "invalid_op", call: (_h, w) => w.appendOps([appendText(3, "a"), { seq: 4, op_id: "o4", body: { kind: "part.delete", part_id: "p1" } }] as Op[]) },
+    { name: "op with a missing field", code: "invalid_op", call: (_h, w) => w.appendOps([appendText(3, "a"), { seq: 4, op_id: "o4", body: { kind: "part.append", part_id: "p1", text: "z" } }] as Op[]) },
+    { name: "op with an extra field", code: "invalid_op", call: (_h, w) => w.appendOps([appendText(3, "a"), { ...appendText(4, "b"), extra: 1 }] as Op[]) },
+    { name: "op with seq 0", code: "invalid_op", call: (_h, w) => w.appendOps([appendText(3, "a"), appendText(0, "b")]) },
+    { name: "op with a fractional seq", code: "invalid_op", call: (_h, w) => w.appendOps([appendText(3, "a"), appendText(3.5, "b")]) },
+    { name: "op with an empty append", code: "invalid_op", call: (_h, w) => w.appendOps([appendText(3, "a"), appendText(4, "")]) },
+    { name: "op that is not an object", code: "invalid_op", call: (_h, w) => w.appendOps([appendText(3, "a"), "op" as unknown as Op]) },
+    { name: "too many ops in one call", code: "too_large", call: (_h, w) => w.appendOps([3, 4, 5, 6, 7, 8].map((s) => appendText(s, "a"))) },
+    { name: "an op over op_bytes_max", code: "too_large", call: (_h, w) => w.appendOps([appendText(3, "a"), chunk(4, 450)]) },
+    { name: "a call over call_bytes_max", code: "too_large", call: (_h, w) => w.appendOps([chunk(3, 300), chunk(4, 300), chunk(5, 300)]) },
+    { name: "non-array ops", code: "invalid_request", call: (_h, w) => w.appendOps({ 0: appendText(3, "a") } as unknown as Op[]) },
+    { name: "empty ops", code: "invalid_request", call: (_h, w) => w.appendOps([]) },
+    { name: "bad producer id (space)", code: "invalid_request", call: (_h, w) => legacy(w).appendOps("prd a", [appendText(3, "a")]) },
+    { name: "bad producer id (empty)", code: "invalid_request", call: (_h, w) => legacy(w).appendOps("", [appendText(3, "a")]) },
+    { name: "bad producer id (not a string)", code: "invalid_request", call: (_h, w) => legacy(w).appendOps(42 as unknown as string, [appendText(3, "a")]) },
+    { name: "append naming another producer than the one redeemed for", code: "wrong_producer", call: (_h, w) => legacy(w).appendOps("prd-b", [appendText(3, "a")]) },
+    { name: "redeem a writer without a producer", code: "invalid_request", call: (h, _w, s) => (h.main.redeem as (...args: unknown[]) => Promise<unknown>)(s.id, s.secret, "write") },
     { name: "revoke with a non-boolean rotate_secret", code: "invalid_request", call: (_h, w) => w.revoke({ rotate_secret: "yes" as unknown as boolean }) },
     { name: "redeem an unknown share", code: "unknown_share", call: (h) => h.main.redeem("shr_nope", "secret", "write", "prd-a") },
     { name: "redeem with a bad secret", code: "bad_secret", call: (h, _w, s) => h.main.redeem(s.id, `${s.secret}0`, "write", "prd-a") },

@@ -39,7 +39,7 @@ class HttpBatchConnection implements Connection {
 
   async append(ops: Op[]): Promise<Ack> {
     const writer = this.#batch().capability as unknown as RpcStub<WriterApi>;
-    return (await writer.appendOps(this.#credentials.producer_id, ops)) as Ack;
+    return (await writer.appendOps(ops)) as Ack;
   }
 
   close(): void {}

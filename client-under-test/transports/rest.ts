@@ -1,6 +1,6 @@
 import { errorCode, protocolError, type ErrorCode } from "../../protocol/errors.ts";
 import type { Op } from "../../protocol/ops.ts";
-import type { Ack, ShareState } from "../../protocol/rpc.ts";
+import type { Ack, RestRedeemed, ShareState } from "../../protocol/rpc.ts";
 import type { Connection, Credentials, Transport } from "./transport.ts";
 
 /** The legacy JSON routes: the baseline the capnweb transports are compared with. */
@@ -16,7 +16,8 @@ export function restTransport(baseUrl: string): Transport {
 class RestConnection implements Connection {
   readonly #base: string;
   readonly #credentials: Credentials;
-  #epoch = 0;
+  /** The write token `/redeem` bound to this producer; `/ops` takes nothing else. */
+  #token: string | undefined;
 
   constructor(base: string, credentials: Credentials) {
     this.#base = `${base}/api/share/${encodeURIComponent(credentials.share_id)}`;
@@ -46,14 +47,14 @@ class RestConnection implements Connection {
 
   async redeem(): Promise<ShareState> {
     const c = this.#credentials;
-    const state = await this.#post<ShareState>("/redeem", { secret: c.secret, scope: c.scope, producer_id: c.producer_id });
-    this.#epoch = state.epoch;
+    const { token, ...state } = await this.#post<RestRedeemed>("/redeem", { secret: c.secret, scope: c.scope, producer_id: c.producer_id });
+    this.#token = token;
     return state;
   }
 
   append(ops: Op[]): Promise<Ack> {
-    const c = this.#credentials;
-    return this.#post<Ack>("/ops", { secret: c.secret, epoch: this.#epoch, producer_id: c.producer_id, ops });
+    if (this.#token === undefined) return Promise.reject(protocolError("read_only", "no write token: this session was redeemed for reading"));
+    return this.#post<Ack>("/ops", { token: this.#token, ops });
   }
 
   close(): void {}

@@ -44,7 +44,7 @@ class WebSocketConnection implements Connection {
 
   async append(ops: Op[]): Promise<Ack> {
     const writer = this.#redemption().capability as unknown as RpcStub<WriterApi>;
-    return (await writer.appendOps(this.#credentials.producer_id, ops)) as Ack;
+    return (await writer.appendOps(ops)) as Ack;
   }
 
   close(): void {

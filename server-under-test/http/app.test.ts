@@ -22,7 +22,14 @@ type ErrorBody = { error: { code: string; message: string } };
 describe("REST routes", () => {
   let db: Database.Database;
   let server: ShareServer;
-  let share: { id: string; secret: string; url: string };
+  let share: { id: string; secret: string; url: string; token: string };
+
+  /** A write token bound to `producer` at the share's epoch now. */
+  async function writeToken(producer = "prd-a"): Promise<string> {
+    const redeemed = await call<ShareState & { token: string }>("POST", `/api/share/${share.id}/redeem`, { secret: share.secret, producer_id: producer });
+    expect(redeemed.status).toBe(200);
+    return redeemed.body.token;
+  }
 
   async function call<T>(method: string, path: string, body?: unknown, raw?: string): Promise<Reply<T>> {
     const init: RequestInit = { method, headers: { "content-type": "application/json" } };
@@ -47,7 +54,8 @@ describe("REST routes", () => {
     server = createShareServer({ db, clock: counterClock(), random: seededRandom(3), ids: counterIds(), publicUrl: "http://share.test" });
     const created = await call<{ id: string; secret: string; url: string }>("POST", "/api/share", { session_id: "sess-1" });
     expect(created.status).toBe(201);
-    share = created.body;
+    share = { ...created.body, token: "" };
+    share.token = await writeToken();
   });
   afterEach(() => db.close());
 
@@ -62,16 +70,19 @@ describe("REST routes", () => {
 
   it("redeem returns cursor, epoch and the producer's last_seq", async () => {
     const fresh = await call<ShareState>("POST", `/api/share/${share.id}/redeem`, { secret: share.secret, producer_id: "prd-a" });
-    expect(fresh).toEqual({ status: 200, body: { cursor: 0, epoch: 0, last_seq: 0 } });
-    await call<Ack>("POST", `/api/share/${share.id}/ops`, { secret: share.secret, epoch: 0, producer_id: "prd-a", ops: [appendText(1, "a"), appendText(2, "b")] });
+    expect(fresh).toEqual({ status: 200, body: { cursor: 0, epoch: 0, last_seq: 0, token: expect.stringMatching(/^[0-9a-f]{32}$/) } });
+    await call<Ack>("POST", `/api/share/${share.id}/ops`, { token: share.token, ops: [appendText(1, "a"), appendText(2, "b")] });
     const after = await call<ShareState>("POST", `/api/share/${share.id}/redeem`, { secret: share.secret, producer_id: "prd-a" });
-    expect(after.body).toEqual({ cursor: 2, epoch: 0, last_seq: 2 });
+    expect(after.body).toMatchObject({ cursor: 2, epoch: 0, last_seq: 2 });
     const other = await call<ShareState>("POST", `/api/share/${share.id}/redeem`, { secret: share.secret, producer_id: "prd-b" });
-    expect(other.body).toEqual({ cursor: 2, epoch: 0, last_seq: 0 });
+    expect(other.body).toMatchObject({ cursor: 2, epoch: 0, last_seq: 0 });
+    // A reader gets the state and no write token.
+    const reader = await call<ShareState>("POST", `/api/share/${share.id}/redeem`, { secret: share.secret, scope: "read" });
+    expect(reader.body).toEqual({ cursor: 2, epoch: 0, last_seq: 0 });
   });
 
   it("POST ops has appendOps semantics: applies once, reports duplicates, rejects gaps", async () => {
-    const request = { secret: share.secret, epoch: 0, producer_id: "prd-a", ops: [appendText(1, "hello "), appendText(2, "world")] };
+    const request = { token: share.token, ops: [appendText(1, "hello "), appendText(2, "world")] };
     const first = await call<Ack>("POST", `/api/share/${share.id}/ops`, request);
     expect(first).toEqual({ status: 200, body: { cursor: 2, last_seq: 2, applied: 2, duplicates: 0, rejected: 0 } });
     const before = snapshot();
@@ -90,28 +101,40 @@ describe("REST routes", () => {
     expect(view.body.parts).toEqual([{ part_id: "p1", message_id: "m1", type: "text", text: "hello world", state: null }]);
   });
 
-  it("POST ops refuses a stale epoch after a revoke, and a bad secret", async () => {
+  it("POST ops refuses a token from before a revoke, and a token nobody issued", async () => {
     const grant = { share_id: share.id, epoch: 0, scope: "write" as const };
     server.store.revoke(grant, false);
     const before = snapshot();
-    const stale = await call<ErrorBody>("POST", `/api/share/${share.id}/ops`, { secret: share.secret, epoch: 0, producer_id: "prd-a", ops: [appendText(1, "x")] });
+    const stale = await call<ErrorBody>("POST", `/api/share/${share.id}/ops`, { token: share.token, ops: [appendText(1, "x")] });
     expect(stale.status).toBe(409);
     expect(stale.body.error.code).toBe("stale_epoch");
-    const wrong = await call<ErrorBody>("POST", `/api/share/${share.id}/ops`, { secret: "not-it", epoch: 1, producer_id: "prd-a", ops: [appendText(1, "x")] });
+    const wrong = await call<ErrorBody>("POST", `/api/share/${share.id}/ops`, { token: "not-a-token", ops: [appendText(1, "x")] });
     expect(wrong.status).toBe(401);
     expect(wrong.body.error.code).toBe("bad_secret");
     expect(snapshot()).toEqual(before);
-    const current = await call<Ack>("POST", `/api/share/${share.id}/ops`, { secret: share.secret, epoch: 1, producer_id: "prd-a", ops: [appendText(1, "x")] });
+    const current = await call<Ack>("POST", `/api/share/${share.id}/ops`, { token: await writeToken(), ops: [appendText(1, "x")] });
     expect(current.body.applied).toBe(1);
+  });
+
+  it("a token is bound to the producer named at /redeem: a body naming another producer is refused and changes nothing", async () => {
+    const before = snapshot();
+    const other = await call<ErrorBody>("POST", `/api/share/${share.id}/ops`, { token: share.token, producer_id: "prd-b", ops: [appendText(1, "x")] });
+    expect(other.status).toBe(403);
+    expect(other.body.error.code).toBe("wrong_producer");
+    expect(snapshot()).toEqual(before);
+    const same = await call<Ack>("POST", `/api/share/${share.id}/ops`, { token: share.token, producer_id: "prd-a", ops: [appendText(1, "x")] });
+    expect(same.body.applied).toBe(1);
+    expect(db.prepare(`SELECT producer_id FROM producers`).pluck().all()).toEqual(["prd-a"]);
+    // A write redeem must name its producer.
+    const unnamed = await call<ErrorBody>("POST", `/api/share/${share.id}/redeem`, { secret: share.secret });
+    expect([unnamed.status, unnamed.body.error.code]).toEqual([400, "invalid_request"]);
   });
 
   it("GET /api/share/:id returns the materialized session with its cursor", async () => {
     const empty = await call<SessionView & { cursor: number }>("GET", `/api/share/${share.id}`);
     expect(empty).toEqual({ status: 200, body: { cursor: 0, session: null, messages: [], parts: [], diffs: [], models: [] } });
     await call<Ack>("POST", `/api/share/${share.id}/ops`, {
-      secret: share.secret,
-      epoch: 0,
-      producer_id: "prd-a",
+      token: share.token,
       ops: [
         op(1, { kind: "session.upsert", title: "T", directory: "/w" }),
         op(2, { kind: "message.upsert", message_id: "m1", role: "user" }),
@@ -132,7 +155,7 @@ describe("REST routes", () => {
   });
 
   it("DELETE /api/share/:id deletes the share and everything in it, only with its secret", async () => {
-    await call<Ack>("POST", `/api/share/${share.id}/ops`, { secret: share.secret, epoch: 0, producer_id: "prd-a", ops: [appendText(1, "x")] });
+    await call<Ack>("POST", `/api/share/${share.id}/ops`, { token: share.token, ops: [appendText(1, "x")] });
     const before = snapshot();
     const refused = await call<ErrorBody>("DELETE", `/api/share/${share.id}`, { secret: "wrong" });
     expect(refused.status).toBe(401);
@@ -165,25 +188,27 @@ describe("REST routes", () => {
     expect(server.store.view(share.id).cursor).toBe(2);
   });
 
-  const refusals: { name: string; method: string; path: (id: string) => string; body?: (s: { id: string; secret: string }) => unknown; raw?: string; status: number; code: string }[] = [
+  const refusals: { name: string; method: string; path: (id: string) => string; body?: (s: { id: string; secret: string; token: string }) => unknown; raw?: string; status: number; code: string }[] = [
     { name: "bad JSON", method: "POST", path: (id) => `/api/share/${id}/ops`, raw: "{not json", status: 400, code: "invalid_request" },
     { name: "a JSON array as body", method: "POST", path: (id) => `/api/share/${id}/ops`, raw: "[]", status: 400, code: "invalid_request" },
     { name: "unknown route", method: "GET", path: () => `/api/nothing-here`, status: 404, code: "invalid_request" },
-    { name: "unknown share on ops", method: "POST", path: () => `/api/share/shr_nope/ops`, body: (s) => ({ secret: s.secret, epoch: 0, producer_id: "prd-a", ops: [appendText(1, "x")] }), status: 404, code: "unknown_share" },
-    { name: "unknown share on redeem", method: "POST", path: () => `/api/share/shr_nope/redeem`, body: (s) => ({ secret: s.secret }), status: 404, code: "unknown_share" },
-    { name: "bad secret on redeem", method: "POST", path: (id) => `/api/share/${id}/redeem`, body: () => ({ secret: "wrong" }), status: 401, code: "bad_secret" },
+    { name: "unknown share on ops", method: "POST", path: () => `/api/share/shr_nope/ops`, body: (s) => ({ token: s.token, ops: [appendText(1, "x")] }), status: 404, code: "unknown_share" },
+    { name: "unknown share on redeem", method: "POST", path: () => `/api/share/shr_nope/redeem`, body: (s) => ({ secret: s.secret, producer_id: "prd-a" }), status: 404, code: "unknown_share" },
+    { name: "bad secret on redeem", method: "POST", path: (id) => `/api/share/${id}/redeem`, body: () => ({ secret: "wrong", producer_id: "prd-a" }), status: 401, code: "bad_secret" },
     { name: "bad scope on redeem", method: "POST", path: (id) => `/api/share/${id}/redeem`, body: (s) => ({ secret: s.secret, scope: "admin" }), status: 400, code: "invalid_request" },
-    { name: "malformed op", method: "POST", path: (id) => `/api/share/${id}/ops`, body: (s) => ({ secret: s.secret, epoch: 0, producer_id: "prd-a", ops: [appendText(2, "x"), { seq: 3, op_id: "o", body: { kind: "bad" } }] }), status: 400, code: "invalid_op" },
-    { name: "non-array ops", method: "POST", path: (id) => `/api/share/${id}/ops`, body: (s) => ({ secret: s.secret, epoch: 0, producer_id: "prd-a", ops: "x" }), status: 400, code: "invalid_request" },
-    { name: "bad producer id", method: "POST", path: (id) => `/api/share/${id}/ops`, body: (s) => ({ secret: s.secret, epoch: 0, producer_id: "a b", ops: [appendText(1, "x")] }), status: 400, code: "invalid_request" },
-    { name: "missing epoch", method: "POST", path: (id) => `/api/share/${id}/ops`, body: (s) => ({ secret: s.secret, producer_id: "prd-a", ops: [appendText(1, "x")] }), status: 400, code: "invalid_request" },
-    { name: "too many ops", method: "POST", path: (id) => `/api/share/${id}/ops`, body: (s) => ({ secret: s.secret, epoch: 0, producer_id: "prd-a", ops: Array.from({ length: 501 }, (_, i) => appendText(i + 1, "x")) }), status: 413, code: "too_large" },
-    { name: "an op over op_bytes_max", method: "POST", path: (id) => `/api/share/${id}/ops`, body: (s) => ({ secret: s.secret, epoch: 0, producer_id: "prd-a", ops: [{ ...appendText(1, "x"), pad: "y".repeat(17_000) }] }), status: 413, code: "too_large" },
+    { name: "malformed op", method: "POST", path: (id) => `/api/share/${id}/ops`, body: (s) => ({ token: s.token, ops: [appendText(2, "x"), { seq: 3, op_id: "o", body: { kind: "bad" } }] }), status: 400, code: "invalid_op" },
+    { name: "non-array ops", method: "POST", path: (id) => `/api/share/${id}/ops`, body: (s) => ({ token: s.token, ops: "x" }), status: 400, code: "invalid_request" },
+    { name: "bad producer id", method: "POST", path: (id) => `/api/share/${id}/ops`, body: (s) => ({ token: s.token, producer_id: "a b", ops: [appendText(1, "x")] }), status: 400, code: "invalid_request" },
+    { name: "another producer than the token's", method: "POST", path: (id) => `/api/share/${id}/ops`, body: (s) => ({ token: s.token, producer_id: "prd-b", ops: [appendText(2, "x")] }), status: 403, code: "wrong_producer" },
+    { name: "the old secret-and-epoch body", method: "POST", path: (id) => `/api/share/${id}/ops`, body: (s) => ({ secret: s.secret, epoch: 0, producer_id: "prd-a", ops: [appendText(2, "x")] }), status: 400, code: "invalid_request" },
+    { name: "missing token", method: "POST", path: (id) => `/api/share/${id}/ops`, body: () => ({ ops: [appendText(1, "x")] }), status: 400, code: "invalid_request" },
+    { name: "too many ops", method: "POST", path: (id) => `/api/share/${id}/ops`, body: (s) => ({ token: s.token, ops: Array.from({ length: 501 }, (_, i) => appendText(i + 1, "x")) }), status: 413, code: "too_large" },
+    { name: "an op over op_bytes_max", method: "POST", path: (id) => `/api/share/${id}/ops`, body: (s) => ({ token: s.token, ops: [{ ...appendText(1, "x"), pad: "y".repeat(17_000) }] }), status: 413, code: "too_large" },
     { name: "bad share id in path", method: "GET", path: () => `/api/share/a%20b`, status: 400, code: "invalid_request" },
   ];
 
   it.each(refusals)("$name -> $status $code, no state change", async ({ method, path, body, raw, status, code }) => {
-    await call<Ack>("POST", `/api/share/${share.id}/ops`, { secret: share.secret, epoch: 0, producer_id: "prd-a", ops: [appendText(1, "base")] });
+    await call<Ack>("POST", `/api/share/${share.id}/ops`, { token: share.token, ops: [appendText(1, "base")] });
     const before = snapshot();
     const reply = await call<ErrorBody>(method, path(share.id), body?.(share), raw);
     expect(reply.status).toBe(status);

@@ -5,6 +5,7 @@ import type { Limits } from "../../protocol/limits.ts";
 import { parseId, parseObject, parseOpsRequest, parseRedeemRequest, parseSecret } from "../../protocol/validate.ts";
 import { opBodySchema, opSchema } from "../../protocol/ops.ts";
 import type { LegacyItem, ShareStore } from "../store/share-store.ts";
+import { capnwebBatchProblem } from "./capnweb-batch.ts";
 
 export interface AppDeps {
   store: ShareStore;
@@ -71,7 +72,16 @@ export function createShareApp(deps: AppDeps): Hono {
   app.post("/rpc", async (c) => {
     const length = Number(c.req.header("content-length") ?? "0");
     if (length > limits.call_bytes_max * 4) return errorResponse(c, protocolError("too_large", `batch of ${length} bytes`));
-    return newHttpBatchRpcResponse(c.req.raw, deps.newApi(), options);
+    const text = await c.req.text();
+    if (Buffer.byteLength(text) > limits.call_bytes_max * 4) return errorResponse(c, protocolError("too_large", `batch of ${Buffer.byteLength(text)} bytes`));
+    // Only a capnweb batch reaches capnweb: anything else is the caller's mistake, not a server error.
+    const problem = capnwebBatchProblem(text);
+    if (problem !== null) return errorResponse(c, protocolError("invalid_request", `body: not a capnweb batch (${problem})`, "body"));
+    try {
+      return await newHttpBatchRpcResponse(new Request(c.req.url, { method: "POST", body: text, headers: c.req.raw.headers }), deps.newApi(), options);
+    } catch {
+      return errorResponse(c, protocolError("invalid_request", "body: capnweb could not run this batch", "body"));
+    }
   });
 
   app.post("/api/share", async (c) => {
@@ -81,17 +91,24 @@ export function createShareApp(deps: AppDeps): Hono {
     return c.json({ id, secret, url: `${deps.publicUrl()}/share/${id}` }, 201);
   });
 
+  // REST binds the producer at redeem, as capnweb does: a write redeem names its producer and gets a token for
+  // that producer and this epoch; /ops takes the token, and refuses a body that names another producer.
   app.post("/api/share/:id/redeem", async (c) => {
     const shareID = parseId(c.req.param("id"), "id");
     const request = parseRedeemRequest(await readJson(c, limits));
-    return c.json(store.redeem(shareID, request.secret, request.producer_id));
+    if (request.scope === "read") return c.json(store.redeem(shareID, request.secret, request.producer_id));
+    if (request.producer_id === undefined) throw protocolError("invalid_request", "producer_id: required to redeem for writing", "producer_id");
+    return c.json(store.issueWriteToken(shareID, request.secret, request.producer_id));
   });
 
   app.post("/api/share/:id/ops", async (c) => {
     const shareID = parseId(c.req.param("id"), "id");
     const request = parseOpsRequest(await readJson(c, limits), limits);
-    store.redeem(shareID, request.secret);
-    return c.json(await store.appendOps({ share_id: shareID, epoch: request.epoch, scope: "write" }, request.producer_id, request.ops));
+    const grant = store.grantOfToken(shareID, request.token);
+    if (request.producer_id !== undefined && request.producer_id !== grant.producer_id) {
+      throw protocolError("wrong_producer", `this token appends as ${grant.producer_id}, not ${request.producer_id}`, "producer_id");
+    }
+    return c.json(await store.appendOps(grant, grant.producer_id, request.ops));
   });
 
   app.get("/api/share/:id", (c) => c.json(store.view(parseId(c.req.param("id"), "id"))));

@@ -18,9 +18,19 @@ export class WriterCapability extends RpcTarget implements WriterApi {
     this.#grant = grant;
   }
 
-  appendOps(producerID: unknown, ops: unknown): Ack | Promise<Ack> {
-    const producer = parseId(producerID, "producerID");
-    return this.#store.appendOps(this.#grant, producer, parseOps(ops, this.#store.deps.limits));
+  /**
+   * `appendOps(ops)`, as the producer this capability was redeemed for. The
+   * older `appendOps(producerID, ops)` is taken only when it names that same
+   * producer: no holder of a writer may append as someone else.
+   */
+  appendOps(...args: unknown[]): Ack | Promise<Ack> {
+    const bound = this.#grant.producer_id;
+    if (bound === undefined) throw protocolError("invalid_request", "this capability was redeemed without a producer id; redeem with one to append");
+    if (args.length >= 2) {
+      const named = parseId(args[0], "producerID");
+      if (named !== bound) throw protocolError("wrong_producer", `this capability appends as ${bound}, not ${named}`);
+    }
+    return this.#store.appendOps(this.#grant, bound, parseOps(args.length >= 2 ? args[1] : args[0], this.#store.deps.limits));
   }
 
   revoke(options?: unknown): Revoked {
@@ -53,7 +63,7 @@ export class ReaderCapability extends RpcTarget implements ReaderApi {
 
   // A reader has no write methods; without these, capnweb would answer a write
   // attempt with a bare TypeError ("not a function") that carries no `code`.
-  appendOps(_producerID?: unknown, _ops?: unknown): never {
+  appendOps(..._args: unknown[]): never {
     throw protocolError("read_only", "a read capability cannot append");
   }
 

@@ -65,4 +65,14 @@ export const SERVER_MIGRATIONS: readonly Migration[] = [
     `),
   // Workload v2: a finish reason on messages (removals need no schema).
   (db) => db.exec(`ALTER TABLE messages ADD COLUMN finish TEXT`),
+  // REST write tokens: each bound at /redeem to one share, one producer and the epoch then.
+  (db) =>
+    db.exec(`
+      CREATE TABLE write_tokens (
+        token_hash TEXT PRIMARY KEY,
+        share_id TEXT NOT NULL REFERENCES shares(id) ON DELETE CASCADE,
+        producer_id TEXT NOT NULL,
+        epoch INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `),
 ];

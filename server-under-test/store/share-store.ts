@@ -21,11 +21,12 @@ import {
 /** One item of the seed's bulk sync: a bare op body, or a whole op. */
 export type LegacyItem = OpBody | Op;
 
-/** What a redeemed capability carries: which share, which epoch, which scope. */
+/** What a redeemed capability carries: which share, which epoch, which scope, and the producer it may append as. */
 export interface Grant {
   share_id: string;
   epoch: number;
   scope: Scope;
+  producer_id?: string;
 }
 
 export interface StoreDeps {
@@ -90,6 +91,8 @@ export class ShareStore {
         `SELECT cursor, producer_id, seq, op FROM share_log WHERE share_id = ? AND cursor > ? ORDER BY cursor LIMIT ?`,
       ),
       revoke: db.prepare(`UPDATE shares SET epoch = epoch + 1, secret_hash = ? WHERE id = ?`),
+      insertToken: db.prepare(`INSERT INTO write_tokens (token_hash, share_id, producer_id, epoch) VALUES (?, ?, ?, ?)`),
+      token: db.prepare(`SELECT share_id, producer_id, epoch FROM write_tokens WHERE token_hash = ?`),
       deleteShare: db.prepare(`DELETE FROM shares WHERE id = ?`),
     };
   }
@@ -109,6 +112,26 @@ export class ShareStore {
       epoch: share.epoch,
       last_seq: producerID === undefined ? 0 : this.lastSeq(share.id, producerID),
     };
+  }
+
+  /**
+   * REST's write credential: a token bound to the share, the producer and the
+   * current epoch, stored hashed. `/ops` accepts it for that producer only,
+   * and a revoke makes it stale like any capability.
+   */
+  issueWriteToken(shareID: string, secret: string, producerID: string): { token: string } & ShareState {
+    const state = this.redeem(shareID, secret, producerID);
+    const token = newSecret(this.deps.random);
+    this.parts.transact(() => this.#stmt.insertToken.run(hashSecret(token), shareID, producerID, state.epoch));
+    return { ...state, token };
+  }
+
+  /** The grant a REST token stands for; a token nobody issued for this share is a bad secret. */
+  grantOfToken(shareID: string, token: string): Grant & { producer_id: string } {
+    this.loadShare(shareID);
+    const row = this.#stmt.token.get(hashSecret(token)) as { share_id: string; producer_id: string; epoch: number } | undefined;
+    if (!row || row.share_id !== shareID) throw protocolError("bad_secret", `no such write token for share ${shareID}`);
+    return { share_id: row.share_id, epoch: row.epoch, scope: "write", producer_id: row.producer_id };
   }
 
   /** Applies a batch; a Promise only in variants whose store is async. */

@@ -118,11 +118,16 @@ export class Adversary {
     let message = "accepted";
     try {
       const n = ++this.#n;
-      if (attempt === "stale_append") await this.#kept!.writer.appendOps(`adversary-${shareIndex}`, [op(n)]);
+      if (attempt === "stale_append") await this.#kept!.writer.appendOps([op(n)]);
       else if (attempt === "wrong_secret") await session!.main.redeem(share.id, `wrong-${share.secret}`, "write", `adversary-${shareIndex}`);
+      else if (attempt === "impersonate_producer") {
+        // A writer redeemed for one producer appending as another: the producer is bound at redeem.
+        const writer = session!.main.redeem(share.id, share.secret, "write", `adversary-${shareIndex}`).capability as unknown as RpcStub<{ appendOps(producerID: string, ops: Op[]): unknown }>;
+        await writer.appendOps(`adversary-other-${shareIndex}`, [op(n)]);
+      }
       else {
         const reader = session!.main.redeem(share.id, share.secret, "read").capability as unknown as RpcStub<ReaderApi & WriterApi>;
-        if (attempt === "reader_append") await reader.appendOps(`adversary-${shareIndex}`, [op(n)]);
+        if (attempt === "reader_append") await reader.appendOps([op(n)]);
         else await reader.revoke({ rotate_secret: false });
       }
     } catch (error) {

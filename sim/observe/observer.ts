@@ -125,6 +125,9 @@ export class Observer {
   readonly observed: Observed = emptyObserved();
   readonly #world: ObservedWorld;
   readonly #links = new Map<number, Credential>();
+  /** REST: what each client's last /redeem carried, and the credential each token the server handed out stands for. */
+  readonly #restRedeem = new Map<string, Omit<Credential, "epoch">>();
+  readonly #tokens = new Map<string, Credential>();
   readonly #cursor = new Map<string, number>();
   readonly #logCursor = new Map<string, number>();
   readonly #epoch = new Map<string, number>();
@@ -157,8 +160,12 @@ export class Observer {
     let credential: Credential | null = null;
     if (transport === "rest") {
       const body = values[0] as Record<string, unknown> | undefined;
-      if (meta.path?.endsWith("/ops") && body && typeof body === "object") {
-        credential = { secret_ok: share ? body.secret === share.secret : null, scope: "write", epoch: typeof body.epoch === "number" ? body.epoch : null, since: t };
+      if (body && typeof body === "object" && meta.path?.endsWith("/redeem")) {
+        this.#restRedeem.set(node, { secret_ok: share ? body.secret === share.secret : null, scope: typeof body.scope === "string" ? body.scope : "write", since: t });
+      }
+      if (body && typeof body === "object" && meta.path?.endsWith("/ops")) {
+        // The token stands for what the client held: the redeem it came from, at the epoch that redeem was told.
+        credential = typeof body.token === "string" ? (this.#tokens.get(body.token) ?? { secret_ok: false, scope: null, epoch: null, since: t }) : null;
       }
     } else {
       const redeem = capnwebRedeems(values)[0];
@@ -191,6 +198,11 @@ export class Observer {
   toClient(node: string, payload: string): void {
     const values = jsonValues(payload);
     const t = this.#world.now();
+    const redeemed = this.#restRedeem.get(node);
+    const reply = values[0] as Record<string, unknown> | undefined;
+    if (redeemed && reply && typeof reply === "object" && typeof reply.token === "string" && typeof reply.epoch === "number") {
+      this.#tokens.set(reply.token, { ...redeemed, epoch: reply.epoch });
+    }
     if (rejectedIn(values)) this.#world.reached("gap_rejected", node);
     for (const c of cursorsIn(values)) this.observed.told.push({ t, node, ...c });
     const codes = errorCodesIn(values);
