@@ -15,13 +15,15 @@ export interface AppDeps {
   publicUrl: () => string;
 }
 
-/** capnweb options for every session: bounded messages, no stacks sent to peers. */
+/** capnweb options for every session: bounded messages, no stacks sent to peers, and a code on every error. */
 export function rpcSessionOptions(limits: Limits): RpcSessionOptions {
   return {
     limits: { maxMessageSize: limits.call_bytes_max * 4 },
     onSendError: (error) => {
       const safe = new Error(error.message);
       for (const key of Object.keys(error)) (safe as unknown as Record<string, unknown>)[key] = (error as unknown as Record<string, unknown>)[key];
+      // capnweb's own refusals (a method that is not there, a malformed call) are TypeErrors: the caller's mistake.
+      if (errorCode(error) === undefined) (safe as unknown as { code: string }).code = error instanceof TypeError ? "invalid_request" : "server_error";
       safe.stack = "";
       return safe;
     },

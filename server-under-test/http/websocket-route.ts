@@ -2,6 +2,7 @@ import { RpcSession, type RpcSessionOptions, type RpcTarget } from "capnweb";
 import type { Hono } from "hono";
 import type { UpgradeWebSocket, WSContext } from "hono/ws";
 import { PushTransport } from "../../protocol/message-transport.ts";
+import { deliverFrame } from "./capnweb-batch.ts";
 
 /** Serves one long capnweb session per WebSocket upgraded on GET /rpc. */
 export function mountWebSocketRoute(
@@ -22,8 +23,10 @@ export function mountWebSocketRoute(
           );
           new RpcSession(transport, newApi(), options);
         },
-        onMessage(event) {
-          transport?.deliver(typeof event.data === "string" ? event.data : String(event.data));
+        onMessage(event, ws: WSContext) {
+          const frame = typeof event.data === "string" ? event.data : String(event.data);
+          // Only capnweb messages reach capnweb: anything else ends the session with a coded refusal.
+          if (transport && !deliverFrame(frame, transport, (refusal) => ws.send(refusal))) ws.close(1008, "not a capnweb message");
         },
         onClose() {
           transport?.fail();
