@@ -1,10 +1,12 @@
 import type { TransportName } from "../client-under-test/transports/transport.ts";
 import type { BenchMatrix, Mode, StorageName, Synchronous } from "./matrix.ts";
+import type { CellMeasure } from "./sync-cell.ts";
 
 // What one `replaysim bench` run produced: one row per cell, per SQLite
 // ceiling and per bare capnweb call rate. bench.json is exactly this.
 
-export interface CellRow {
+/** One cell of the matrix: where it ran, what it measured (0 ops/s on error), and its ratio to the ceiling. */
+export interface CellRow extends CellMeasure {
   kind: "cell";
   mode: Mode;
   transport: TransportName;
@@ -13,19 +15,6 @@ export interface CellRow {
   storage: StorageName;
   synchronous: Synchronous | null;
   ops: number;
-  samples: number;
-  /** Sync throughput: ops per second from start of sync to drained, outbox filled beforehand. 0 on error. */
-  ops_per_s: number;
-  enqueue_ops_per_s: number;
-  /** Per appendOps call. */
-  latency_ms: { p50: number; p99: number } | null;
-  /** appendOps calls per sample (ops ÷ batch when nothing is resent). */
-  calls: number;
-  /** Ops put on the wire ÷ ops synced: 1 unless calls were resent, e.g. after HTTP requests overtook each other. */
-  op_amplification: number;
-  request_bytes_per_op: number;
-  /** Loopback only: the server process's CPU time per op. */
-  server_cpu_us_per_op: number | null;
   /** ops_per_s ÷ the SQLite ceiling at the same batch size and storage. */
   ceiling_ratio: number | null;
   error: string | null;

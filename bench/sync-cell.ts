@@ -28,6 +28,7 @@ export interface CellMeasure {
   /** Ops put on the wire ÷ ops synced: above 1 when calls were resent (say, after a gap). */
   op_amplification: number;
   request_bytes_per_op: number;
+  /** Loopback only: the server process's CPU time per op. */
   server_cpu_us_per_op: number | null;
 }
 
