@@ -48,6 +48,7 @@ export function runJson(result: RunResult): Record<string, unknown> {
     verdict: result.verdict,
     trace_hash: result.trace_hash,
     violations: result.violations.map((v) => ({ checker: v.checker, anomaly: v.anomaly, message: v.message, t_ms: v.t_ms, witness: v.witness })),
+    coverage: result.coverage,
     stats: {
       ops: s.ops,
       applied: s.applied,
