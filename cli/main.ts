@@ -2,12 +2,13 @@ import { helpText, parseFlags, UsageError } from "./args.ts";
 import type { Command, Io } from "./command.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { exploreCommand } from "./commands/explore.ts";
+import { mergeCommand } from "./commands/merge.ts";
 import { mutantsCommand } from "./commands/mutants.ts";
 import { runCommand } from "./commands/run.ts";
 import { serveCommand } from "./commands/serve.ts";
 import { syncCommand } from "./commands/sync.ts";
 
-const COMMANDS: readonly Command[] = [exploreCommand, runCommand, mutantsCommand, serveCommand, syncCommand, demoCommand];
+const COMMANDS: readonly Command[] = [exploreCommand, runCommand, mergeCommand, mutantsCommand, serveCommand, syncCommand, demoCommand];
 
 function usage(): string {
   const rows = COMMANDS.map((c) => `  ${c.spec.name.padEnd(9)} ${c.spec.summary}`);

@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { consoleSummary, runJson } from "../../reports/run-summary.ts";
+import { timelineHtml } from "../../reports/timeline.ts";
 import { canonicalJson } from "../../sim/history/canonical-json.ts";
 import { partsFor, UnknownPartsError } from "../../sim/parts.ts";
 import { runScenario } from "../../sim/run-scenario.ts";
@@ -35,6 +36,7 @@ export const runCommand: Command = {
       { name: "variant", kind: "string", value: "NAME", description: "run against a seed design: seed-original or seed-plan" },
       { name: "json", kind: "bool", description: "print one JSON object instead of text" },
       { name: "history", kind: "string", value: "FILE", description: "also write the canonical history, one event per line" },
+      { name: "html", kind: "string", value: "FILE", description: "also write the run's timeline: one self-contained HTML page" },
     ],
     notes: ["Exit codes: 0 pass, 1 a checker found a violation, 2 bad input.", "Example: replaysim run --seed 7 --json"],
   },
@@ -63,7 +65,7 @@ export const runCommand: Command = {
       if (error instanceof ScenarioError || error instanceof UnknownPartsError) throw new UsageError(error.message);
       throw error;
     }
-    const result = await runScenario(scenario, { keepHistory: flags.history !== undefined });
+    const result = await runScenario(scenario, { keepHistory: flags.history !== undefined || flags.html !== undefined });
     if (flags.history !== undefined) {
       const lines = (result.history ?? []).map((e) => canonicalJson([e.t, e.node, e.type, e.data]));
       writeFileSync(flags.history as string, `${lines.join("\n")}\n`);
@@ -76,6 +78,7 @@ export const runCommand: Command = {
       ...(variant ? { variant } : {}),
       profile: flags.profile as string,
     });
+    if (flags.html !== undefined) writeFileSync(flags.html as string, timelineHtml(result, repro));
     if (flags.json) io.out(JSON.stringify(runJson(result)));
     else for (const line of consoleSummary(result, repro)) io.out(line);
     return result.verdict === "pass" ? 0 : 1;

@@ -1,4 +1,5 @@
 import type { CheckerName, Violation } from "../checkers/record.ts";
+import type { RunResult } from "../run-scenario.ts";
 import type { GenerateOptions, Profile } from "../scenario/arbitrary.ts";
 import { generateScenario } from "../scenario/generate.ts";
 import type { Scenario, TransportName } from "../scenario/schema.ts";
@@ -30,6 +31,8 @@ export interface ExploreOptions {
   shrink_max?: number;
   /** Simulator runs one shrink may take. */
   shrink_runs_max?: number;
+  /** Replay each shrunk failure with its history, for its timeline page (ExploreFailure.replay). */
+  timelines?: boolean;
   /** Stop at the first failing seed (what `mutants` wants). */
   stop_on_failure?: boolean;
   onProgress?: (progress: ExploreProgress) => void;
@@ -54,6 +57,8 @@ export interface ExploreFailure {
   scenario: Scenario | null;
   shrunk: { runs: number; size_before: ScenarioSize; size_after: ScenarioSize; violation: Violation } | null;
   options: GenerateOptions;
+  /** The shrunk scenario run again with its history, when `timelines` asked for it. */
+  replay?: RunResult;
 }
 
 export interface ExploreResult {
@@ -145,7 +150,10 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
         const r = await pool.run({ kind: "shrink", seed: o.seed, options: gen, checker: violation.checker, runs_max: options.shrink_runs_max ?? 200 });
         const shrunk = r.kind === "shrink" ? r.shrunk : null;
         if (!shrunk) return { seed: o.seed, transport: o.transport, checker: violation.checker, violation, scenario: null, shrunk: null, options: gen };
+        // Its timeline: run in the pool like every simulation, never in this thread.
+        const replay = options.timelines ? await pool.run({ kind: "timeline", scenario: shrunk.scenario }) : null;
         return {
+          ...(replay?.kind === "timeline" ? { replay: replay.run } : {}),
           seed: o.seed,
           transport: o.transport,
           checker: violation.checker,

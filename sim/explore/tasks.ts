@@ -1,5 +1,5 @@
 import type { CheckerName, Violation } from "../checkers/record.ts";
-import { runScenario } from "../run-scenario.ts";
+import { runScenario, type RunResult } from "../run-scenario.ts";
 import type { GenerateOptions } from "../scenario/arbitrary.ts";
 import { generateScenario } from "../scenario/generate.ts";
 import type { Scenario, TransportName } from "../scenario/schema.ts";
@@ -23,9 +23,11 @@ export interface SeedOutcome {
 
 export type Task =
   | { kind: "run"; seed: number; options: GenerateOptions }
-  | { kind: "shrink"; seed: number; options: GenerateOptions; checker: CheckerName; runs_max: number };
+  | { kind: "shrink"; seed: number; options: GenerateOptions; checker: CheckerName; runs_max: number }
+  /** Replays a failure with its history kept, for its timeline page. */
+  | { kind: "timeline"; scenario: Scenario };
 
-export type TaskResult = { kind: "run"; outcome: SeedOutcome } | { kind: "shrink"; shrunk: Shrunk | null };
+export type TaskResult = { kind: "run"; outcome: SeedOutcome } | { kind: "shrink"; shrunk: Shrunk | null } | { kind: "timeline"; run: RunResult };
 
 export async function runSeed(seed: number, options: GenerateOptions): Promise<SeedOutcome> {
   const scenario: Scenario = generateScenario(seed, options);
@@ -46,5 +48,6 @@ export async function runSeed(seed: number, options: GenerateOptions): Promise<S
 
 export async function runTask(task: Task): Promise<TaskResult> {
   if (task.kind === "run") return { kind: "run", outcome: await runSeed(task.seed, task.options) };
+  if (task.kind === "timeline") return { kind: "timeline", run: await runScenario(task.scenario, { keepHistory: true }) };
   return { kind: "shrink", shrunk: await shrinkFailure(task.seed, task.options, task.checker, task.runs_max) };
 }
