@@ -158,7 +158,7 @@ export function mergeSummaries(inputs: readonly ShardInput[], place: (relative: 
   }
   const n = first.summary.flags.shards;
   const missing = Array.from({ length: n }, (_, k) => `${k + 1}/${n}`).filter((s) => !seenShard.has(n === 1 ? "1/1" : s));
-  if (missing.length > 0) warnings.push(`shard${missing.length === 1 ? "" : "s"} ${missing.join(", ")} of ${n} not given: the merged report covers only part of the seed range`);
+  if (missing.length > 0) warnings.push(`shard${missing.length === 1 ? "" : "s"} ${missing.join(", ")} not given: the merged report covers only part of the seed range`);
 
   const outcomes: OutcomeRecord[] = inputs.flatMap((i) => i.summary.outcomes).sort(byRun);
   const copies: FileCopy[] = [];
