@@ -18,7 +18,8 @@ export function exploreHtml(summary: ExploreSummary): string {
       return o.verdict === "fail" ? `<a href="#seed-${o.seed}-${esc(o.transport)}">${dot}</a>` : dot;
     })
     .join("");
-  const shards = Array.isArray(summary.merged_from) ? `<p>Merged from ${summary.merged_from.length} shards.</p>` : "";
+  const from = Array.isArray(summary.merged_from) ? (summary.merged_from as { dir: string; shard: string | null; seeds_run: number; failures: number }[]) : [];
+  const shards = from.length ? `<p>Shards: ${from.map((m) => `${esc(m.dir)} (${m.shard ?? "unsharded"}, ${m.seeds_run} seeds, ${m.failures} failing)`).join(", ")}.</p>` : "";
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(summary.title)}</title>
 <style>

@@ -96,7 +96,13 @@ export const TIMELINE_SCRIPT = String.raw`
       var x1 = lanes.x[a.l1], y1 = rows.y[a.r1], x2 = lanes.x[a.l2], y2 = rows.y[a.r2];
       var ex = x1 + (x2 - x1) * a.reach, ey = y1 + (y2 - y1) * a.reach;
       a.path.setAttribute("d", "M" + num(x1) + "," + num(y1) + "L" + num(ex) + "," + num(ey));
-      if (a.text) { a.text.setAttribute("x", num(x1 + (ex - x1) * L.labelAt)); a.text.setAttribute("y", num(y1 + (ey - y1) * L.labelAt - 3)); }
+      if (a.text) {
+        // Near the left end, as timeline-svg.ts's arrowGeometry puts it.
+        var left = x1 <= ex, ax = left ? x1 : ex, ay = left ? y1 : ey, bx = left ? ex : x1, by = left ? ey : y1;
+        var at = bx - ax > 0 ? Math.min(0.5, L.labelAt / (bx - ax)) : 0.5;
+        a.text.setAttribute("x", num(ax + (bx - ax) * at));
+        a.text.setAttribute("y", num(ay + (by - ay) * at - 3));
+      }
     });
     bandEls.forEach(function (b) {
       var on = lanesOn[b.l];

@@ -23,15 +23,20 @@ function f(n: number): string {
   return Number.isInteger(n) ? String(n) : n.toFixed(1);
 }
 
-/** How far along an arrow its label goes. */
-export const LABEL_AT = 0.3;
+/** How far from its left end an arrow's label sits, in pixels along x. */
+export const LABEL_AT = 120;
 
-/** The path of an arrow and where its label goes. */
+/**
+ * The path of an arrow and where its label goes: near its left end, which is
+ * the server's end for every client arrow. Labels there sit in the gap between
+ * the server's lane and the first client's, the one stretch no lane labels.
+ */
 export function arrowGeometry(x1: number, y1: number, x2: number, y2: number, reach: number): { d: string; lx: number; ly: number } {
   const ex = x1 + (x2 - x1) * reach;
   const ey = y1 + (y2 - y1) * reach;
-  // The label sits near the sender, so a long arrow across other lanes still reads as whose it is.
-  return { d: `M${f(x1)},${f(y1)}L${f(ex)},${f(ey)}`, lx: x1 + (ex - x1) * LABEL_AT, ly: y1 + (ey - y1) * LABEL_AT - 3 };
+  const [ax, ay, bx, by] = x1 <= ex ? [x1, y1, ex, ey] : [ex, ey, x1, y1];
+  const at = bx - ax > 0 ? Math.min(0.5, LABEL_AT / (bx - ax)) : 0.5;
+  return { d: `M${f(x1)},${f(y1)}L${f(ex)},${f(ey)}`, lx: ax + (bx - ax) * at, ly: ay + (by - ay) * at - 3 };
 }
 
 /** Labels longer than a lane's room are cut; the tooltip keeps every word. */
