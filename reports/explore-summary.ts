@@ -136,7 +136,7 @@ export function exploreConsole(result: ExploreResult, files: readonly FailureFil
   lines.push(`checkers: ${verdicts.length === 0 ? "no violations" : verdicts.map(([c, n]) => `${c} ${n}`).join(", ")}`);
   const faults = Object.entries(result.faults);
   lines.push(`faults injected: ${faults.length === 0 ? "none" : faults.map(([k, n]) => `${k} ${n}`).join(", ")}`);
-  for (const { failure: f, path, repro } of files) {
+  for (const { failure: f, path, repro, files: own } of files) {
     lines.push("");
     lines.push(`✗ seed ${f.seed} ${f.transport}: ${f.checker}/${f.violation.anomaly}${f.violation.t_ms === null ? "" : ` at ${f.violation.t_ms} ms`}`);
     lines.push(`  ${f.violation.message}`);
@@ -147,6 +147,7 @@ export function exploreConsole(result: ExploreResult, files: readonly FailureFil
       lines.push(`  minimal: ${f.shrunk.violation.message}`);
     }
     lines.push(`  scenario: ${path}`);
+    if (own.timeline) lines.push(`  timeline: ${path.replace(/\.json$/, ".html")}`);
     lines.push(`  replay:   ${repro}`);
   }
   return lines;
