@@ -24,11 +24,13 @@ export interface CommandSpec {
   name: string;
   summary: string;
   flags: readonly FlagSpec[];
+  /** Bare arguments the command takes (e.g. directories), collected under `_`. */
+  positional?: { name: string; description: string; min: number };
   /** Extra lines after the flag list: examples, exit codes. */
   notes?: readonly string[];
 }
 
-export type FlagValues = Record<string, string | number | boolean | undefined>;
+export type FlagValues = Record<string, string | number | boolean | string[] | undefined>;
 
 /** "90s", "2m", "1500ms" or a bare number of seconds, as milliseconds. */
 export function parseDuration(text: string): number | undefined {
@@ -65,7 +67,11 @@ export function parseFlags(command: CommandSpec, argv: readonly string[]): FlagV
   const byName = new Map(command.flags.map((f) => [f.name, f]));
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (!arg.startsWith("--")) throw new UsageError(`unexpected argument '${arg}'`);
+    if (!arg.startsWith("--")) {
+      if (!command.positional) throw new UsageError(`unexpected argument '${arg}'`);
+      ((values._ ??= []) as string[]).push(arg);
+      continue;
+    }
     const eq = arg.indexOf("=");
     const name = arg.slice(2, eq === -1 ? undefined : eq);
     const spec = byName.get(name);
@@ -84,6 +90,8 @@ export function parseFlags(command: CommandSpec, argv: readonly string[]): FlagV
     }
     values[name] = convert(spec, raw);
   }
+  const bare = command.positional;
+  if (bare && ((values._ as string[] | undefined)?.length ?? 0) < bare.min) throw new UsageError(`give at least ${bare.min} ${bare.name} argument${bare.min === 1 ? "" : "s"}`);
   for (const spec of command.flags) {
     if (values[spec.name] !== undefined) continue;
     if (spec.required) throw new UsageError(`--${spec.name} is required`);
@@ -98,5 +106,6 @@ export function helpText(command: CommandSpec): string {
     const extras = [f.required ? "required" : undefined, f.default !== undefined && f.kind !== "bool" ? `default ${f.default}` : undefined].filter(Boolean);
     return `${left.padEnd(34)} ${f.description}${extras.length ? ` (${extras.join(", ")})` : ""}`;
   });
-  return [`replaysim ${command.name}: ${command.summary}`, "", "Flags:", ...rows, "  --help".padEnd(35) + "show this help", ...(command.notes ? ["", ...command.notes] : [])].join("\n");
+  const usage = command.positional ? ["", `Usage: replaysim ${command.name} ${command.positional.name}... [flags]`, `  ${command.positional.name}: ${command.positional.description}`] : [];
+  return [`replaysim ${command.name}: ${command.summary}`, ...usage, "", "Flags:", ...rows, "  --help".padEnd(35) + "show this help", ...(command.notes ? ["", ...command.notes] : [])].join("\n");
 }

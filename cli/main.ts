@@ -3,12 +3,13 @@ import type { Command, Io } from "./command.ts";
 import { benchCommand } from "./commands/bench.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { exploreCommand } from "./commands/explore.ts";
+import { mergeCommand } from "./commands/merge.ts";
 import { mutantsCommand } from "./commands/mutants.ts";
 import { runCommand } from "./commands/run.ts";
 import { serveCommand } from "./commands/serve.ts";
 import { syncCommand } from "./commands/sync.ts";
 
-const COMMANDS: readonly Command[] = [exploreCommand, runCommand, mutantsCommand, benchCommand, serveCommand, syncCommand, demoCommand];
+const COMMANDS: readonly Command[] = [exploreCommand, runCommand, mergeCommand, mutantsCommand, benchCommand, serveCommand, syncCommand, demoCommand];
 
 function usage(): string {
   const rows = COMMANDS.map((c) => `  ${c.spec.name.padEnd(9)} ${c.spec.summary}`);

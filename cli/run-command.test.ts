@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
@@ -21,6 +21,17 @@ describe("replaysim run", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^PASS seed 101 rest/);
     expect(r.stdout).toMatch(/trace [0-9a-f]{64}/);
+  }, 60_000);
+
+  test("--html writes the run's timeline: one self-contained page, an <svg> with a lane per node", async () => {
+    const out = join(mkdtempSync(join(tmpdir(), "replaysim-html-")), "t.html");
+    const r = await replaysim("run", "--scenario", "scenarios/regressions/mutants/no-dedupe.json", "--mutant", "no-dedupe", "--html", out);
+    expect(r.code).toBe(1);
+    const page = readFileSync(out, "utf8");
+    expect(page).toMatch(/^<!doctype html>/);
+    expect(page).toMatch(/<svg id="diagram"/);
+    expect(page.match(/<line class="lane /g)?.length).toBe(2);
+    expect(page).toContain(`<code id="repro">replaysim run --scenario scenarios/regressions/mutants/no-dedupe.json --mutant no-dedupe</code>`);
   }, 60_000);
 
   test.each([

@@ -1,5 +1,5 @@
 import { availableParallelism } from "node:os";
-import { exploreConsole, exploreJson } from "../../reports/explore-summary.ts";
+import { exploreConsole, type ExploreFlags } from "../../reports/explore-summary.ts";
 import { writeExploreOutputs } from "../../reports/explore-files.ts";
 import { findMutant, MUTANTS } from "../../mutants/catalog.ts";
 import { findVariant, VARIANTS } from "../../mutants/variants.ts";
@@ -19,6 +19,30 @@ export function parseShard(text: string): Shard {
   return { k, n };
 }
 
+/**
+ * The shard a CI runner asks for through the environment, for runners that
+ * number their jobs: REPLAYSIM_SHARD=k/n, or Kubernetes Indexed Jobs'
+ * JOB_COMPLETION_INDEX (0-based) with REPLAYSIM_SHARDS=n. The --shard flag wins over both.
+ */
+export function shardFromEnv(env: NodeJS.ProcessEnv): Shard | undefined {
+  const direct = env.REPLAYSIM_SHARD;
+  if (direct !== undefined && direct !== "") {
+    try {
+      return parseShard(direct);
+    } catch {
+      throw new UsageError(`REPLAYSIM_SHARD expects k/n with 1 <= k <= n, e.g. 2/4; got '${direct}'`);
+    }
+  }
+  const shards = env.REPLAYSIM_SHARDS;
+  if (shards === undefined || shards === "") return undefined;
+  if (!/^\d+$/.test(shards) || Number(shards) < 1) throw new UsageError(`REPLAYSIM_SHARDS expects a whole number of shards, at least 1; got '${shards}'`);
+  const index = env.JOB_COMPLETION_INDEX;
+  if (index === undefined || index === "") throw new UsageError("REPLAYSIM_SHARDS is set but JOB_COMPLETION_INDEX is not: set both (an Indexed Job sets the index), or REPLAYSIM_SHARD=k/n");
+  const n = Number(shards);
+  if (!/^\d+$/.test(index) || Number(index) >= n) throw new UsageError(`JOB_COMPLETION_INDEX expects 0..${n - 1} (REPLAYSIM_SHARDS=${n}); got '${index}'`);
+  return { k: Number(index) + 1, n };
+}
+
 export const exploreCommand: Command = {
   spec: {
     name: "explore",
@@ -30,7 +54,7 @@ export const exploreCommand: Command = {
       { name: "transport", kind: "string", choices: [...TRANSPORTS, "all"], description: "fix the transport, or run every seed on all three (default: drawn per seed)" },
       { name: "profile", kind: "string", choices: PROFILES, description: "fault profile", default: "swarm" },
       { name: "workers", kind: "int", value: "K", description: "worker threads (default: the core count)", min: 1, max: 64 },
-      { name: "shard", kind: "string", value: "k/n", description: "run only the k-th of n disjoint slices of the seed range" },
+      { name: "shard", kind: "string", value: "k/n", description: "run only the k-th of n disjoint slices of the seed range (default: from REPLAYSIM_SHARD, or JOB_COMPLETION_INDEX with REPLAYSIM_SHARDS)" },
       { name: "mutant", kind: "string", value: "NAME", description: "explore a deliberately broken build instead of the reference" },
       { name: "variant", kind: "string", value: "NAME", description: "explore a seed design (seed-original, seed-plan) instead of the reference" },
       { name: "ops-max", kind: "int", value: "N", description: "most ops one generated client enqueues", min: 1, max: 100_000, default: 300 },
@@ -42,14 +66,15 @@ export const exploreCommand: Command = {
       { name: "out", kind: "string", value: "DIR", description: "where failure scenarios and reports go", default: "reports/out" },
     ],
     notes: [
-      "Writes under --out: failures/seed-S-T-checker.json (shrunk, replayable), summary.json, junit.xml, report.html.",
+      "Writes under --out: failures/seed-S-T-checker.json (shrunk, replayable) and .html (its timeline), summary.json, junit.xml, report.html.",
+      "Shards from the environment: REPLAYSIM_SHARD=k/n, or JOB_COMPLETION_INDEX (0-based) with REPLAYSIM_SHARDS=n; --shard wins.",
       "Exit codes: 0 no seed failed, 1 a seed failed, 2 bad input.",
       "Example: replaysim explore --seeds 300 --transport all --json",
     ],
   },
   async run(flags, io) {
     if (flags.seeds !== undefined && flags.time !== undefined) throw new UsageError("give --seeds or --time, not both");
-    const shard = flags.shard === undefined ? undefined : parseShard(flags.shard as string);
+    const shard = flags.shard === undefined ? shardFromEnv(process.env) : parseShard(flags.shard as string);
     const mutant = flags.mutant as string | undefined;
     if (mutant !== undefined && !findMutant(mutant)) throw new UsageError(`--mutant: unknown mutant '${mutant}'; known: ${MUTANTS.map((m) => m.name).join(", ")}`);
     const variant = flags.variant as string | undefined;
@@ -76,6 +101,7 @@ export const exploreCommand: Command = {
       ...(flags["fail-fast"] === true ? { stop_on_failure: true } : {}),
       ...(flags["no-shrink"] === true ? { shrink: false } : {}),
       ...(flags["check-determinism"] === true ? { check_determinism: true } : {}),
+      timelines: true,
       onProgress: (p) =>
         progress.update(
           p.phase === "shrinking"
@@ -85,22 +111,24 @@ export const exploreCommand: Command = {
     });
     progress.done();
     const label = `explore ${profile}${flags["check-determinism"] === true ? " (determinism checked)" : ""}${transport ? ` ${transport}` : ""}${mutant ? ` mutant ${mutant}` : ""}${variant ? ` variant ${variant}` : ""}${shard ? ` shard ${shard.k}/${shard.n}` : ""}`;
-    const extra = {
-      from: flags.from,
+    const exploreFlags: ExploreFlags = {
+      from: flags.from as number,
+      seeds: seeds ?? null,
+      time_ms: (flags.time as number | undefined) ?? null,
       transport: transport ?? "drawn",
       profile,
-      workers,
-      shard: shard ? `${shard.k}/${shard.n}` : null,
       mutant: mutant ?? null,
       variant: variant ?? "reference",
-      ops_max: flags["ops-max"],
-      run_timeout_ms: flags["run-timeout"],
+      ops_max: flags["ops-max"] as number,
+      shards: shard?.n ?? 1,
+      run_timeout_ms: flags["run-timeout"] as number,
       check_determinism: flags["check-determinism"] === true,
       fail_fast: flags["fail-fast"] === true,
       shrink: flags["no-shrink"] !== true,
     };
-    const files = writeExploreOutputs(flags.out as string, result, { title: `replaysim ${label}`, extra });
-    if (json) io.out(JSON.stringify(exploreJson(result, files, extra)));
+    const meta = { title: `replaysim ${label}`, flags: exploreFlags, workers, shard: shard ? `${shard.k}/${shard.n}` : null };
+    const { files, summary } = writeExploreOutputs(flags.out as string, result, meta);
+    if (json) io.out(JSON.stringify(summary));
     else {
       for (const line of exploreConsole(result, files, label)) io.out(line);
       io.out(`reports: ${flags.out as string}/report.html, junit.xml, summary.json`);

@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { consoleSummary, runJson } from "../../reports/run-summary.ts";
+import { timelineHtml } from "../../reports/timeline.ts";
 import { canonicalJson } from "../../sim/history/canonical-json.ts";
 import { partsFor, UnknownPartsError } from "../../sim/parts.ts";
 import { openPool } from "../../sim/explore/explore.ts";
@@ -36,6 +37,7 @@ export const runCommand: Command = {
       { name: "history", kind: "string", value: "FILE", description: "also write the canonical history, one event per line" },
       RUN_TIMEOUT_FLAG,
       { name: "check-determinism", kind: "bool", description: "run the scenario twice, on two workers, and fail if the trace hashes differ" },
+      { name: "html", kind: "string", value: "FILE", description: "also write the run's timeline: one self-contained HTML page" },
     ],
     notes: ["Exit codes: 0 pass, 1 a checker found a violation, 2 bad input.", "Example: replaysim run --seed 7 --json"],
   },
@@ -76,11 +78,12 @@ export const runCommand: Command = {
       check_determinism: flags["check-determinism"] === true,
     });
     const check = flags["check-determinism"] === true;
+    const keepHistory = flags.history !== undefined || flags.html !== undefined;
     // Even one run goes to a worker under the watchdog: code under test may spin forever.
     const pool = openPool(check ? 2 : 1, run_timeout_ms);
     let result: RunResult;
     try {
-      result = check ? await runJudged(pool, scenario, { twice: true, repro }) : await single(pool, scenario, repro, flags.history !== undefined);
+      result = check ? await runJudged(pool, scenario, { twice: true, repro }) : await single(pool, scenario, repro, keepHistory);
     } finally {
       await pool.close();
     }
@@ -88,6 +91,7 @@ export const runCommand: Command = {
       const lines = (result.history ?? []).map((e) => canonicalJson([e.t, e.node, e.type, e.data]));
       writeFileSync(flags.history as string, lines.length ? `${lines.join("\n")}\n` : "");
     }
+    if (flags.html !== undefined) writeFileSync(flags.html as string, timelineHtml(result, repro));
     if (flags.json) io.out(JSON.stringify(runJson(result)));
     else for (const line of consoleSummary(result, repro)) io.out(line);
     return result.verdict === "pass" ? 0 : 1;

@@ -1,5 +1,6 @@
 import type { CheckerName, Violation } from "../checkers/record.ts";
 import { efficiencyByTransport, type RunEfficiency, type TransportEfficiency } from "../efficiency.ts";
+import type { RunResult } from "../run-scenario.ts";
 import type { GenerateOptions, Profile } from "../scenario/arbitrary.ts";
 import { generateScenario } from "../scenario/generate.ts";
 import type { Scenario, TransportName } from "../scenario/schema.ts";
@@ -41,6 +42,8 @@ export interface ExploreOptions {
   shrink_runs_max?: number;
   /** Wall time one shrink may take. */
   shrink_time_ms?: number;
+  /** Replay each shrunk failure with its history, for its timeline page (ExploreFailure.replay). */
+  timelines?: boolean;
   /** Stop at the first failing seed: later seeds still running are abandoned (what `mutants` and `--fail-fast` want). */
   stop_on_failure?: boolean;
   /** Run every seed twice, on two workers when there are several, and fail it when the trace hashes differ. */
@@ -92,6 +95,8 @@ export interface ExploreFailure {
   options: GenerateOptions;
   /** Replays the seed from its flags (the scenario file replays it too). */
   repro_seed: string;
+  /** The shrunk scenario run again with its history, when `timelines` asked for it. */
+  replay?: RunResult;
 }
 
 export interface ExploreResult {
@@ -303,8 +308,11 @@ async function shrinkAll(pool: TaskPool, failed: SeedOutcome[], options: Explore
       if (!chosen.has(o)) return { ...base, scenario: null, shrunk: null };
       const shrunk = await shrinkFailure(pool, o.seed, gen, violation, { runs_max: options.shrink_runs_max ?? 200, time_ms: options.shrink_time_ms ?? SHRINK_TIME_MS_DEFAULT });
       if (!shrunk) return { ...base, scenario: null, shrunk: null };
+      // Its timeline: replayed with its history on the pool, under the watchdog like every run.
+      const replay = options.timelines ? await runGuarded(pool, shrunk.scenario, { keep: "history" }) : null;
       return {
         ...base,
+        ...(replay ? { replay: { ...replay.report, scenario: shrunk.scenario } } : {}),
         scenario: shrunk.scenario,
         shrunk: { runs: shrunk.runs, cut_short: shrunk.cut_short, size_before: scenarioSize(generateScenario(o.seed, gen)), size_after: scenarioSize(shrunk.scenario), violation: shrunk.violation },
       };

@@ -65,7 +65,7 @@ export class HttpNetwork {
       if (fate.drop_request) {
         host.countFault("http_drop_request");
         host.history.record(host.scheduler.now, node, "http_dropped", { request: nth, leg: "request" });
-        return this.#reply(node, incarnation, null);
+        return this.#reply(node, incarnation, nth, null);
       }
       this.#loseReply.delete(node);
       handled = await this.#deliver(node, request.method, request.url, request.headers, body);
@@ -91,10 +91,10 @@ export class HttpNetwork {
       host.countFault("http_drop_response");
       if (numberFieldAbove(jsonValues(handled.body), "applied", 0)) host.lostReplyAfterApply(node);
       host.history.record(host.scheduler.now, node, "http_dropped", { request: nth, leg: "response", status: handled.status });
-      return this.#reply(node, incarnation, null);
+      return this.#reply(node, incarnation, nth, null);
     }
     host.history.record(host.scheduler.now, node, "http_handled", { request: nth, status: handled?.status ?? null });
-    return this.#reply(node, incarnation, handled);
+    return this.#reply(node, incarnation, nth, handled);
   }
 
   /** True while some request or late copy may still reach the server and change its state. */
@@ -145,9 +145,11 @@ export class HttpNetwork {
     return { status: response.status, headers: response.headers, body: text };
   }
 
-  async #reply(node: string, incarnation: Incarnation, handled: Handled | null): Promise<Response> {
+  async #reply(node: string, incarnation: Incarnation, request: number, handled: Handled | null): Promise<Response> {
     await this.#travel(node, this.#host.latency());
     if (!incarnation.alive) return never();
+    // When the answer (or the network error) reaches the client: the end of the response's arrow in a timeline.
+    this.#host.history.record(this.#host.scheduler.now, node, "http_received", { request, status: handled?.status ?? null });
     if (!handled) return networkError();
     this.#host.wire.toClient(node, handled.body);
     return new Response(handled.body, { status: handled.status, headers: handled.headers });

@@ -9,6 +9,19 @@ import { jsonValues, numberFieldAbove } from "../observe/wire-parse.ts";
 
 type Direction = "to_server" | "to_client";
 
+/** Frames written in one instant, travelling together; numbered per link so the history can pair send and arrival. */
+interface Segment {
+  n: number;
+  sent_at: number;
+  frames: string[];
+}
+
+/** A capnweb frame's message type ("push", "pull", "resolve", ...), read from its opening without parsing it. */
+function frameKind(frame: string): string {
+  const end = frame.indexOf('"', 2);
+  return frame.startsWith('["') && end > 2 ? frame.slice(2, end) : "?";
+}
+
 /**
  * One WebSocket connection as an in-memory pair of capnweb transports. Frames
  * are delivered in order with per-frame latency. Faults act on the whole
@@ -27,7 +40,8 @@ class WsLink {
   readonly #fate: WsFate;
   readonly #sent = { to_server: 0, to_client: 0 };
   readonly #lastAt = { to_server: 0, to_client: 0 };
-  readonly #segment: Record<Direction, { sent_at: number; frames: string[] } | undefined> = { to_server: undefined, to_client: undefined };
+  readonly #segment: Record<Direction, Segment | undefined> = { to_server: undefined, to_client: undefined };
+  #segments = 0;
   #stalled = false;
   /** The server's host died without a word: nothing passes, and the client is never told. */
   #blackholed = false;
@@ -67,24 +81,28 @@ class WsLink {
       open.frames.push(frame);
       return;
     }
-    const segment = { sent_at: host.scheduler.now, frames: [frame] };
+    const segment: Segment = { n: ++this.#segments, sent_at: host.scheduler.now, frames: [frame] };
     this.#segment[direction] = segment;
+    host.history.record(host.scheduler.now, this.client, "ws_sent", { link: this.id, direction, segment: segment.n });
     const at = Math.max(host.scheduler.now + host.latency(), this.#lastAt[direction]);
     this.#lastAt[direction] = at;
     host.scheduler.at(at, () => {
       if (this.#segment[direction] === segment) this.#segment[direction] = undefined;
-      void this.#deliver(direction, segment.frames);
+      void this.#deliver(direction, segment);
     });
   }
 
-  async #deliver(direction: Direction, frames: readonly string[]): Promise<void> {
-    if (this.#host.reach.held(this.client)) await this.#host.reach.passable(this.client);
-    if (this.closed || this.#blackholed) return;
+  async #deliver(direction: Direction, segment: Segment): Promise<void> {
+    const host = this.#host;
+    if (host.reach.held(this.client)) await host.reach.passable(this.client);
     const [end, alive] = direction === "to_server" ? [this.serverEnd, this.#serverInc] : [this.clientEnd, this.#clientInc];
-    if (!alive.alive) return;
-    if (direction === "to_server") this.#host.wire.toServer(this.client, frames.join("\n"), { link: this.id });
-    else this.#host.wire.toClient(this.client, frames.join("\n"));
-    for (const frame of frames) end.deliver(frame);
+    const lost = this.closed ? "closed" : this.#blackholed ? "black-holed" : !alive.alive ? "receiver down" : null;
+    const facts = { link: this.id, direction, segment: segment.n, frames: segment.frames.map(frameKind) };
+    host.history.record(host.scheduler.now, this.client, lost ? "ws_lost" : "ws_delivered", lost ? { ...facts, reason: lost } : facts);
+    if (lost) return;
+    if (direction === "to_server") host.wire.toServer(this.client, segment.frames.join("\n"), { link: this.id });
+    else host.wire.toClient(this.client, segment.frames.join("\n"));
+    for (const frame of segment.frames) end.deliver(frame);
   }
 
   /** The peer vanished silently: frames are lost both ways until the client gives up and closes. */
