@@ -44,6 +44,13 @@ describe("replaysim merge", () => {
     }
     expect(readFileSync(join(out, "junit.xml"), "utf8")).toMatch(new RegExp(`<testsuite name="[^"]+" tests="4" failures="${failures.length}"`));
     expect(readFileSync(join(out, "report.html"), "utf8")).toContain(`href="${summary.failures[0].files.timeline}"`);
+    // Figures with their own rule: coverage summed, efficiency computed again from every run, nothing left unmerged.
+    expect(summary.unmerged).toBeUndefined();
+    expect(Object.values(summary.coverage as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(
+      parts.reduce((n, p) => n + Object.values(p.coverage as Record<string, number>).reduce((a: number, b: number) => a + b, 0), 0),
+    );
+    expect(Object.keys(summary.efficiency)).toEqual(["http-batch"]);
+    expect(summary.efficiency["http-batch"].runs).toBe(4);
   }, 60_000);
 
   test("a directory that is not an explore output is bad input: exit 2, named, nothing written", async () => {

@@ -1,4 +1,4 @@
-import type { TransportEfficiency } from "../sim/efficiency.ts";
+import type { RunEfficiency, TransportEfficiency } from "../sim/efficiency.ts";
 import type { ExploreFailure, ExploreResult } from "../sim/explore/explore.ts";
 import { witnessDetail } from "./run-summary.ts";
 
@@ -45,6 +45,8 @@ export interface OutcomeRecord {
   checkers: string[];
   trace_hash: string;
   wall_ms: number;
+  /** What delivering its ops cost (sim/efficiency.ts): lets a merge recompute the per-transport figures. */
+  efficiency?: RunEfficiency;
 }
 
 export interface FailureRecord {
@@ -136,7 +138,7 @@ export function exploreSummary(result: ExploreResult, files: readonly FailureFil
     wall_ms: result.wall_ms,
     seeds_per_s: result.seeds_per_s,
     flags,
-    outcomes: result.outcomes.map((o) => ({ seed: o.seed, transport: o.transport, verdict: o.verdict, checkers: o.checkers, trace_hash: o.trace_hash, wall_ms: o.wall_ms })),
+    outcomes: result.outcomes.map((o) => ({ seed: o.seed, transport: o.transport, verdict: o.verdict, checkers: o.checkers, trace_hash: o.trace_hash, wall_ms: o.wall_ms, efficiency: o.efficiency })),
   };
 }
 

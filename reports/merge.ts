@@ -1,3 +1,4 @@
+import { efficiencyByTransport, type RunEfficiency } from "../sim/efficiency.ts";
 import { TRANSPORTS } from "../sim/scenario/schema.ts";
 import { SUMMARY_FORMAT, type ExploreSummary, type FailureRecord, type OutcomeRecord } from "./explore-summary.ts";
 
@@ -116,6 +117,9 @@ const KNOWN = new Set([
   "outcomes",
   "merged_from",
   "unmerged",
+  "efficiency",
+  "hangs",
+  "stopped_early",
 ]);
 
 /** Fields of a count nature this version knows to exist in later summaries: summed even when a shard lacks them. */
@@ -198,6 +202,11 @@ export function mergeSummaries(inputs: readonly ShardInput[], place: (relative: 
       : mergeUnknown(field, inputs, unmerged, warnings);
     if (value !== undefined) later[field] = value;
   }
+  // Figures this version knows how to combine: efficiency again from the runs, hangs summed, an early stop anywhere.
+  const withEfficiency = outcomes.filter((o): o is OutcomeRecord & { efficiency: RunEfficiency } => o.efficiency !== undefined);
+  if (withEfficiency.length === outcomes.length && outcomes.length > 0) later.efficiency = efficiencyByTransport(withEfficiency);
+  if (inputs.some((i) => typeof i.summary.hangs === "number")) later.hangs = inputs.reduce((n, i) => n + (typeof i.summary.hangs === "number" ? i.summary.hangs : 0), 0);
+  if (inputs.some((i) => typeof i.summary.stopped_early === "boolean")) later.stopped_early = inputs.some((i) => i.summary.stopped_early === true);
   const summary: ExploreSummary = {
     format: SUMMARY_FORMAT,
     title: `${first.summary.title.replace(/ shard \d+\/\d+$/, "")}, merged from ${inputs.length} shard${inputs.length === 1 ? "" : "s"}`,
