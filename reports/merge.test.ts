@@ -107,14 +107,14 @@ describe("merging shard summaries", () => {
   });
 
   test("fields of a later version: count objects are summed, agreed values kept, anything else kept per shard", () => {
-    const a = shard("A", 1, 2, [outcome(1)], { coverage: { "reply lost after apply/rest": 2, "crash point/server.before_commit": 1 }, note: "same", efficiency: { seeds_per_core_s: 1.5 } });
-    const b = shard("B", 2, 2, [outcome(2)], { coverage: { "reply lost after apply/rest": 3, "late duplicate": 1 }, note: "same", efficiency: { seeds_per_core_s: 2.5 } });
+    const a = shard("A", 1, 2, [outcome(1)], { coverage: { "reply lost after apply/rest": 2, "crash point/server.before_commit": 1 }, note: "same", latency_profile: { seeds_per_core_s: 1.5 } });
+    const b = shard("B", 2, 2, [outcome(2)], { coverage: { "reply lost after apply/rest": 3, "late duplicate": 1 }, note: "same", latency_profile: { seeds_per_core_s: 2.5 } });
     const { summary, warnings } = mergeSummaries([a, b], place);
     expect(summary.coverage).toEqual({ "crash point/server.before_commit": 1, "late duplicate": 1, "reply lost after apply/rest": 5 });
     expect(summary.note).toBe("same");
-    expect(summary.efficiency).toBeUndefined();
-    expect(summary.unmerged).toEqual({ efficiency: { A: { seeds_per_core_s: 1.5 }, B: { seeds_per_core_s: 2.5 } } });
-    expect(warnings).toEqual([expect.stringMatching(/field 'efficiency' differs between shards and has no merge rule/)]);
+    expect(summary.latency_profile).toBeUndefined();
+    expect(summary.unmerged).toEqual({ latency_profile: { A: { seeds_per_core_s: 1.5 }, B: { seeds_per_core_s: 2.5 } } });
+    expect(warnings).toEqual([expect.stringMatching(/field 'latency_profile' differs between shards and has no merge rule/)]);
   });
 
   test("sumCounts adds nested count objects key by key", () => {
