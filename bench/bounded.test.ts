@@ -13,7 +13,7 @@ const cell = { mode: "in-process", transport: "websocket", batch: 10, in_flight:
 
 /** A server that accepts connections and then never answers. */
 const silent: Endpoint = {
-  transport: () => ({ name: "websocket", connect: () => new Promise(() => {}) }),
+  transport: () => ({ name: "websocket", connect: () => new Promise(() => {}), follow: () => new Promise(() => {}) }),
   createShare: async () => ({ id: "shr_silent", secret: "s" }),
   counters: async () => ({ request_bytes: 0, server_cpu_us: null }),
   close: async () => {},

@@ -1,7 +1,7 @@
 import { Bench } from "tinybench";
 import type { Op } from "../protocol/ops.ts";
 import { openServerDb } from "../server-under-test/share-server.ts";
-import { Materializer } from "../server-under-test/store/materialize.ts";
+import { Materializer } from "../protocol/materialize.ts";
 import type { Storage } from "./matrix.ts";
 import { openFor, type Scratch } from "./storage.ts";
 

@@ -25,6 +25,7 @@ function counterIds(prefix: string): Ids {
 const idleTransport: Transport = {
   name: "rest",
   connect: () => Promise.reject(new Error("the loop is not started in these tests")),
+  follow: () => Promise.reject(new Error("no viewer in these tests")),
 };
 
 const append = (text: string): OpBody => ({ kind: "part.append", part_id: "p1", message_id: "m1", text });

@@ -1,10 +1,13 @@
 import type { ClientDeps, ClientParts, SyncClient } from "../client-under-test/share-client.ts";
 import type { ServerParts } from "../server-under-test/share-server.ts";
+import type { ViewerParts } from "../client-under-test/viewer/share-viewer.ts";
 
 /** The components a mutant or variant puts in place of the reference ones. */
 export interface Parts {
   server: Partial<ServerParts>;
   client: Partial<ClientParts>;
+  /** What replaces the reference viewer's components. */
+  viewer?: Partial<ViewerParts>;
   /** A seed design's own client, replacing the reference one entirely. */
   clientFactory?: (deps: ClientDeps, parts: Partial<ClientParts>) => SyncClient;
 }

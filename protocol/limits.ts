@@ -5,6 +5,12 @@ export interface Limits {
   call_bytes_max: number;
   calls_in_flight_max: number;
   read_limit_max: number;
+  /** Entries in one push to a subscriber. */
+  push_entries_max: number;
+  /** Pushes outstanding per subscriber; past it the server waits (backpressure), it never queues. */
+  push_in_flight_max: number;
+  /** Subscriptions one capnweb session may hold. */
+  subscriptions_per_session_max: number;
 }
 
 export const DEFAULT_LIMITS: Limits = Object.freeze({
@@ -13,6 +19,9 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   call_bytes_max: 1024 * 1024,
   calls_in_flight_max: 8,
   read_limit_max: 1000,
+  push_entries_max: 50,
+  push_in_flight_max: 2,
+  subscriptions_per_session_max: 4,
 });
 
 /** Size of a value as the server counts it: UTF-8 bytes of its JSON. */

@@ -31,7 +31,9 @@ export type CrashPoint =
   | "client.after_send_before_ack"
   | "client.after_ack_before_mark"
   | "server.before_commit"
-  | "server.after_commit_before_reply";
+  | "server.after_commit_before_reply"
+  | "viewer.before_apply_commit"
+  | "viewer.after_apply_commit";
 
 export const CRASH_POINTS: readonly CrashPoint[] = [
   "client.before_enqueue_commit",
@@ -40,6 +42,8 @@ export const CRASH_POINTS: readonly CrashPoint[] = [
   "client.after_ack_before_mark",
   "server.before_commit",
   "server.after_commit_before_reply",
+  "viewer.before_apply_commit",
+  "viewer.after_apply_commit",
 ];
 
 export interface CrashPoints {
@@ -61,7 +65,15 @@ export type ProbeEvent =
   | { type: "session_failed"; producer: string; code: string; message: string }
   | { type: "client_stopped"; producer: string; code: string; message: string }
   | { type: "applied"; share: string; producer: string; seq_from: number; seq_to: number; count: number; cursor_to: number; epoch: number; scope: string }
-  | { type: "revoked"; share: string; epoch: number; secret_rotated: boolean };
+  | { type: "revoked"; share: string; epoch: number; secret_rotated: boolean }
+  /** Entries the server handed a reader, by `read`, by push or over REST, and the grant it served them under. */
+  | { type: "served"; share: string; via: "read" | "push" | "rest"; cursor_from: number; cursor_to: number; count: number; limit: number; epoch: number; scope: string; in_flight?: number }
+  | { type: "subscription_ended"; share: string; code: string }
+  | { type: "viewer_redeemed"; viewer: string; share: string; epoch: number; cursor: number; from: number }
+  | { type: "viewer_applied"; viewer: string; share: string; cursor_from: number; cursor_to: number; count: number }
+  | { type: "viewer_snapshot"; viewer: string; share: string; cursor: number }
+  | { type: "viewer_session_failed"; viewer: string; code: string; message: string }
+  | { type: "viewer_stopped"; viewer: string; code: string; message: string };
 
 export interface Probe {
   emit(event: ProbeEvent): void;

@@ -25,7 +25,7 @@ export interface ShareState {
   last_seq: number;
 }
 
-/** What REST's `/redeem` answers for a write scope: the state, and a token bound to the producer and the epoch. */
+/** What REST's `/redeem` answers: the state, and a token bound to the epoch (and, for writing, to the producer). */
 export interface RestRedeemed extends ShareState {
   token?: string;
 }
@@ -55,10 +55,41 @@ export interface WriterApi {
   revoke(options?: { rotate_secret?: boolean }): Revoked | Promise<Revoked>;
 }
 
+/** The materialized session and the cursor it stands at, read in one go: where a late joiner starts. */
+export interface Snapshot {
+  cursor: number;
+  view: SessionView;
+}
+
+/** What `subscribe` answers: the share's cursor and the epoch the subscription lives in. */
+export interface Subscribed {
+  cursor: number;
+  epoch: number;
+}
+
+/** Why the server ended a subscription: a revoke (`stale_epoch`), or the share is gone. */
+export interface SubscriptionEnd {
+  code: string;
+  message: string;
+}
+
+/**
+ * The viewer's own `RpcTarget`, passed to `subscribe`. The server calls
+ * `entries` with log entries in cursor order, at most a bounded number of calls
+ * outstanding; it waits for each to return before it counts it done.
+ */
+export interface ViewerListener {
+  entries(entries: LogEntry[]): void | Promise<void>;
+  ended(reason: SubscriptionEnd): void | Promise<void>;
+}
+
 /** The capability `redeem(..., "read")` hands out. */
 export interface ReaderApi {
   read(fromCursor: number, limit: number): ReadPage | Promise<ReadPage>;
   session(): SessionView | Promise<SessionView>;
+  snapshot(): Snapshot | Promise<Snapshot>;
+  /** Push: every entry after `fromCursor`, then each new one as it is applied, until the session or the epoch ends. */
+  subscribe(fromCursor: number, listener: ViewerListener): Subscribed | Promise<Subscribed>;
 }
 
 export interface RedeemResult<C> extends ShareState {

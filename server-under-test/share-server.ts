@@ -6,6 +6,7 @@ import { noCrashPoints, noProbe, type Clock, type CrashPoints, type Ids, type Pr
 import { configure, migrate } from "../protocol/sqlite-migrations.ts";
 import { createShareApp, rpcSessionOptions } from "./http/app.ts";
 import { referenceMinter, type CapabilityMinter } from "./rpc/capabilities.ts";
+import { referenceSubscription, type SubscriptionFactory } from "./rpc/subscription.ts";
 import { ShareApiTarget } from "./rpc/share-api.ts";
 import { SERVER_MIGRATIONS } from "./store/schema.ts";
 import { ShareStore, type StoreDeps, type StoreParts } from "./store/share-store.ts";
@@ -27,6 +28,8 @@ export interface ServerParts {
   store: Partial<StoreParts>;
   makeStore: (deps: StoreDeps, parts: Partial<StoreParts>) => ShareStore;
   minter: CapabilityMinter;
+  /** How a reader capability pushes to a subscribed viewer. */
+  makeSubscription: SubscriptionFactory;
   /** Builds the main object for one capnweb session. */
   makeApi: (store: ShareStore, minter: CapabilityMinter, publicUrl: () => string) => RpcTarget;
 }
@@ -35,6 +38,7 @@ export const referenceServerParts: ServerParts = {
   store: {},
   makeStore: (deps, parts) => new ShareStore(deps, parts),
   minter: referenceMinter,
+  makeSubscription: referenceSubscription,
   makeApi: (store, minter, publicUrl) => new ShareApiTarget(store, minter, publicUrl),
 };
 
@@ -73,7 +77,9 @@ export function createShareServer(deps: ServerDeps, parts: Partial<ServerParts> 
     p.store,
   );
   const publicUrl = () => server.publicUrl;
-  const newApi = () => p.makeApi(store, p.minter, publicUrl);
+  const services = { makeSubscription: p.makeSubscription };
+  const minter: CapabilityMinter = { writer: p.minter.writer, reader: (s, grant) => p.minter.reader(s, grant, services) };
+  const newApi = () => p.makeApi(store, minter, publicUrl);
   const app = createShareApp({ store, limits, newApi, publicUrl });
   const options = rpcSessionOptions(limits);
   const server: ShareServer = {

@@ -1,9 +1,11 @@
 import type Database from "better-sqlite3";
 import type { Op } from "../protocol/ops.ts";
 import type { SessionView } from "../protocol/session-view.ts";
-import { Materializer } from "../server-under-test/store/materialize.ts";
+import { Materializer } from "../protocol/materialize.ts";
 import type { ClientNode } from "./nodes/client-node.ts";
 import type { ServerNode } from "./nodes/server-node.ts";
+import { openViewerDb } from "../client-under-test/viewer/view-store.ts";
+import type { ViewerCommitted, ViewerNode } from "./nodes/viewer-node.ts";
 import type { ShareInfo } from "./world.ts";
 
 export interface LogRow {
@@ -66,5 +68,50 @@ export function inspectClient(node: ClientNode, scope: "write" | "read", secret:
     acked_seq: outbox.acked_seq,
     cursor: outbox.cursor,
     stopped: error,
+  };
+}
+
+/** Where a viewer ended: what its SQLite committed, and how it stood in the world. */
+export interface FinalViewer extends ViewerCommitted {
+  node: string;
+  share_index: number;
+  secret: "valid" | "wrong";
+  /** It opened the share at some point. */
+  started: boolean;
+  /** It closed the share on purpose. */
+  left: boolean;
+  up: boolean;
+  stopped: { code: string; message: string } | null;
+  /** The server's session at this viewer's cursor, materialized afresh from the server's log; null before it joined. */
+  expected_view: SessionView | null;
+}
+
+/** The server's session as it stood at `cursor`: its log's first entries, applied to an empty database. */
+export function serverViewAt(server: ServerNode, shareID: string, cursor: number): SessionView {
+  const ops = server.inspect((db) =>
+    (db.prepare(`SELECT op FROM share_log WHERE share_id = ? AND cursor <= ? ORDER BY cursor`).pluck().all(shareID, cursor) as string[]).map((op) => JSON.parse(op) as Op),
+  );
+  const scratch = openViewerDb();
+  try {
+    const materializer = new Materializer(scratch);
+    for (const op of ops) materializer.apply(shareID, op.body);
+    return materializer.view(shareID);
+  } finally {
+    scratch.close();
+  }
+}
+
+export function inspectViewer(node: ViewerNode, secret: "valid" | "wrong", server: ServerNode): FinalViewer {
+  const committed = node.inspect();
+  return {
+    expected_view: committed.joined ? serverViewAt(server, node.binding.share_id, committed.cursor) : null,
+    node: node.name,
+    share_index: node.binding.share_index,
+    secret,
+    started: node.started,
+    left: node.left,
+    up: node.up,
+    stopped: node.up ? node.viewer.status().error : null,
+    ...committed,
   };
 }

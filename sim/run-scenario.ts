@@ -1,6 +1,6 @@
 import { checkAll, type RunRecord, type Violation } from "./checkers/index.ts";
 import { noEfficiency, runEfficiency, type RunEfficiency } from "./efficiency.ts";
-import { inspectClient, inspectServer } from "./final-state.ts";
+import { inspectClient, inspectServer, inspectViewer } from "./final-state.ts";
 import type { HistoryEvent } from "./history/history.ts";
 import { harnessViolation } from "./harness-error.ts";
 import { exclusive } from "./kernel/run-lock.ts";
@@ -28,6 +28,7 @@ export interface RunStats {
 /** Where each client and share ended up. */
 export interface FinalSummary {
   clients: { node: string; producer: string; pending: number; acked_seq: number; stopped: { code: string; message: string } | null }[];
+  viewers?: { node: string; cursor: number; applied: number; left: boolean; stopped: { code: string; message: string } | null }[];
   shares: { index: number; id: string; cursor: number; epoch: number; producers: number }[];
 }
 
@@ -131,7 +132,9 @@ async function judge(world: World, scenario: Scenario, options: RunOptions, star
     committed: world.committed,
     shares,
     clients: world.clients.map((node, i) => inspectClient(node, scenario.clients[i]!.scope, scenario.clients[i]!.secret)),
+    viewers: world.viewers.map((node, i) => inspectViewer(node, scenario.viewers[i]!.secret, world.serverNode)),
     rotated: world.shares.filter((s) => s && s.secret_rotated_at !== null).map((s) => ({ share_index: s.index, t: s.secret_rotated_at! })),
+    revokes: world.revokes,
     observed: world.observer.observed,
   };
   const violations = checkAll(record);
@@ -159,6 +162,7 @@ async function judge(world: World, scenario: Scenario, options: RunOptions, star
     scenario,
     final: {
       clients: record.clients.map((c) => ({ node: c.node, producer: c.producer, pending: c.pending.length, acked_seq: c.acked_seq, stopped: c.stopped })),
+      ...(record.viewers.length > 0 ? { viewers: record.viewers.map((v) => ({ node: v.node, cursor: v.cursor, applied: v.log.length, left: v.left, stopped: v.stopped })) } : {}),
       shares: shares.map((sh) => ({ index: sh.index, id: sh.id, cursor: sh.cursor, epoch: sh.epoch, producers: sh.producers.length })),
     },
   };

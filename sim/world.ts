@@ -23,6 +23,7 @@ import type { Parts } from "../mutants/mutant.ts";
 import { ClientNode } from "./nodes/client-node.ts";
 import type { NodeHost } from "./nodes/node-host.ts";
 import { ServerNode } from "./nodes/server-node.ts";
+import { ViewerNode } from "./nodes/viewer-node.ts";
 import type { Scenario } from "./scenario/schema.ts";
 import { eventsMax } from "./run-limits.ts";
 import { agentSession, scriptSteps } from "./workload/agent-session.ts";
@@ -70,8 +71,12 @@ export class World implements NetworkHost, NodeHost {
   readonly faults: FaultPlan;
   readonly serverNode: ServerNode;
   readonly clients: ClientNode[] = [];
+  /** People following shares live (DESIGN.md, "Viewers"). */
+  readonly viewers: ViewerNode[] = [];
   readonly shares: ShareInfo[] = [];
   readonly committed: CommittedOp[] = [];
+  /** The admin's revokes, as the world made them. */
+  readonly revokes: { share_index: number; t: number }[] = [];
   readonly #ws: WsNetwork;
   readonly #http: HttpNetwork;
   readonly #drivers: WorkloadDriver[] = [];
@@ -93,12 +98,12 @@ export class World implements NetworkHost, NodeHost {
     this.reach = new Reachability(this.scheduler, (kind, node) => this.history.record(this.scheduler.now, node, `${kind}_ended`, {}));
     this.faults = new FaultPlan(scenario.faults, scenario.timeline, this.streams);
     this.#ws = new WsNetwork(this);
-    this.#http = new HttpNetwork(this, (producer) => {
-      const node = this.clients.find((c) => c.producerID === producer);
+    this.#http = new HttpNetwork(this, (id) => {
+      const node = this.clients.find((c) => c.producerID === id) ?? this.viewers.find((v) => v.viewerID === id);
       return node?.incarnation ? { node: node.name, incarnation: node.incarnation } : undefined;
     });
     this.serverNode = new ServerNode(this, parts.server);
-    this.coverage = new CoverageWatch(this.history, () => this.scheduler.now);
+    this.coverage = new CoverageWatch(this.history, () => this.scheduler.now, this.limits.push_in_flight_max);
     this.adversary = new Adversary({
       now: () => this.scheduler.now,
       server: () => this.serverNode.endpoint(),
@@ -116,10 +121,12 @@ export class World implements NetworkHost, NodeHost {
       clientDb: (node) => this.clients.find((c) => c.name === node)?.liveDb,
       shareIds: () => this.shares.filter(Boolean).map((s) => s.id),
       shareOf: (node) => {
-        const client = this.clients.find((c) => c.name === node);
+        const client = this.clients.find((c) => c.name === node) ?? this.viewers.find((v) => v.name === node);
         const share = client ? this.shares[client.binding.share_index] : undefined;
         return share ? { id: share.id, secret: share.secret } : undefined;
       },
+      viewerDb: (node) => this.viewers.find((v) => v.name === node)?.liveDb,
+      isViewer: (node) => node.startsWith("viewer-"),
     });
     this.#faultScheduler = new FaultScheduler({
       scenario,
@@ -130,7 +137,12 @@ export class World implements NetworkHost, NodeHost {
       coverage: this.coverage,
       adversary: this.adversary,
       clientNames: () => this.clients.map((c) => c.name),
+      viewerNames: () => this.viewers.map((v) => v.name),
       isUp: (node) => this.#node(node).up,
+      viewerActive: (node) => {
+        const viewer = this.viewers.find((v) => v.name === node);
+        return viewer !== undefined && viewer.started && !viewer.left;
+      },
       crash: (node, cause, point, restart_after_ms) => this.crash(node, cause, point, restart_after_ms),
       revoke: (share, rotate) => this.revoke(share, rotate),
       countFault: (kind) => this.countFault(kind),
@@ -138,7 +150,10 @@ export class World implements NetworkHost, NodeHost {
         this.observer.observed.forbidden.push(probe);
         const { t: _t, ...data } = probe;
         this.history.record(this.scheduler.now, "adversary", "forbidden_probe", data);
-        if (probe.outcome === "refused" && probe.code !== null && !probe.state_changed) this.coverage.reached("forbidden_refused", "adversary");
+        if (probe.outcome === "refused" && probe.code !== null && !probe.state_changed) {
+          this.coverage.reached("forbidden_refused", "adversary");
+          if (probe.attempt === "reader_append" || probe.attempt === "reader_revoke") this.coverage.reached("reader_write_refused", "adversary");
+        }
       },
     });
     this.scheduler.onUncaught = (owner, error) => {
@@ -194,9 +209,15 @@ export class World implements NetworkHost, NodeHost {
   }
 
   readonly wire = {
-    toServer: (node: string, payload: string, meta: { path?: string; link?: number } = {}) => this.observer.toServer(node, this.scenario.transport, payload, meta),
+    toServer: (node: string, payload: string, meta: { path?: string; link?: number; auth?: string } = {}) => this.observer.toServer(node, this.scenario.transport, payload, meta),
+    fromServer: (node: string, payload: string, meta: { link?: number } = {}) => this.observer.fromServer(node, this.scenario.transport, payload, meta),
     toClient: (node: string, payload: string) => this.observer.toClient(node, payload),
   };
+
+  /** A fault cut a node's connection or lost one of its requests or replies. */
+  disrupted(node: string): void {
+    this.observer.disrupted(node);
+  }
 
   // --- NodeHost ----------------------------------------------------------
 
@@ -224,7 +245,7 @@ export class World implements NetworkHost, NodeHost {
         if (!incarnation.alive) return;
         const { type, ...data } = event;
         this.history.record(this.scheduler.now, node, type, data);
-        if (event.type === "applied" || event.type === "marked_acked") this.#progressAt = this.scheduler.now;
+        if (event.type === "applied" || event.type === "marked_acked" || event.type === "viewer_applied") this.#progressAt = this.scheduler.now;
         this.coverage.probe(node, event);
         if (event.type === "call_sent") this.#faultScheduler.callSent(node);
         if (event.type === "applied") this.#onApplied(event.producer);
@@ -280,9 +301,9 @@ export class World implements NetworkHost, NodeHost {
 
   // --- processes ---------------------------------------------------------
 
-  #node(name: string): ServerNode | ClientNode {
+  #node(name: string): ServerNode | ClientNode | ViewerNode {
     if (name === "server") return this.serverNode;
-    const client = this.clients.find((c) => c.name === name);
+    const client = this.clients.find((c) => c.name === name) ?? this.viewers.find((v) => v.name === name);
     if (!client) throw new Error(`no node ${name}`);
     return client;
   }
@@ -309,9 +330,12 @@ export class World implements NetworkHost, NodeHost {
   restart(name: string): void {
     const node = this.#node(name);
     if (node.up) return;
+    // A viewer that closed the page while down stays closed.
+    if (node instanceof ViewerNode && node.left) return;
     node.start();
     this.history.record(this.scheduler.now, name, "restart", this.#restartFacts(node));
     if (node instanceof ServerNode) this.#faultScheduler.serverRestarted();
+    if (node instanceof ViewerNode) this.observer.restarted(name);
     if (node instanceof ClientNode) {
       this.observer.sampleClient(name);
       if (node.inspect().pending.length > 0) this.reached("restart_with_pending", name);
@@ -319,7 +343,11 @@ export class World implements NetworkHost, NodeHost {
     }
   }
 
-  #restartFacts(node: ServerNode | ClientNode): Record<string, unknown> {
+  #restartFacts(node: ServerNode | ClientNode | ViewerNode): Record<string, unknown> {
+    if (node instanceof ViewerNode) {
+      const state = node.viewer.status().view;
+      return { cursor: state.cursor, joined: state.joined };
+    }
     if (node instanceof ServerNode) {
       const store = node.server.store;
       return { incarnation: node.incarnations, cursors: Object.fromEntries(this.shares.filter(Boolean).map((s) => [s.id, store.parts.cursors.get(s.id)])) };
@@ -389,7 +417,35 @@ export class World implements NetworkHost, NodeHost {
       this.#drivers.push(driver);
     });
     for (const driver of this.#drivers) driver.start();
+    s.viewers.forEach((spec, i) => this.#setupViewer(spec, i));
     this.#faultScheduler.start();
+  }
+
+  /** A viewer opens the share at `join_at_ms` and closes it at `leave_at_ms`, if ever. */
+  #setupViewer(spec: Scenario["viewers"][number], i: number): void {
+    const share = this.shares[spec.share]!;
+    const name = `viewer-${i + 1}`;
+    const node = new ViewerNode(
+      this,
+      name,
+      { share_index: share.index, share_id: share.id, secret: spec.secret === "valid" ? share.secret : `wrong-${share.secret}` },
+      { ...this.scenario.viewer, from: spec.from_cursor === "latest" ? "latest" : "start" },
+      this.#parts.viewer ?? {},
+      (n, inc) => this.#transportFor(n, inc),
+    );
+    this.viewers.push(node);
+    this.scheduler.at(spec.join_at_ms, () => {
+      // The share's secret now: a viewer given the link after a rotation gets the new one.
+      node.binding.secret = spec.secret === "valid" ? share.secret : `wrong-${share.secret}`;
+      node.start();
+      this.history.record(this.scheduler.now, name, "start", { viewer: node.viewerID, share: share.id, from_cursor: spec.from_cursor, secret: spec.secret });
+    });
+    if (spec.leave_at_ms !== undefined) {
+      this.scheduler.at(spec.leave_at_ms, () => {
+        node.leave();
+        this.history.record(this.scheduler.now, name, "leave", {});
+      });
+    }
   }
 
   /** The world's admin revokes a share, rotating its secret when asked. */
@@ -404,6 +460,7 @@ export class World implements NetworkHost, NodeHost {
     const store = this.serverNode.server.store;
     const { epoch } = store.redeem(share.id, share.secret);
     const revoked = store.revoke({ share_id: share.id, epoch, scope: "write" }, rotate);
+    this.revokes.push({ share_index: index, t });
     this.countFault("revoke");
     if (revoked.secret !== undefined) {
       share.secret = revoked.secret;
@@ -415,7 +472,9 @@ export class World implements NetworkHost, NodeHost {
 
   #maybeHeal(): void {
     if (!this.#drivers.every((d) => d.done)) return;
-    this.scheduler.at(this.#faultScheduler.lastActionAt(), () => this.#heal());
+    // Heal once every timed action happened: timeline faults, and every viewer's join and leave.
+    const viewersAt = this.scenario.viewers.map((v) => Math.max(v.join_at_ms, v.leave_at_ms ?? 0));
+    this.scheduler.at(Math.max(this.#faultScheduler.lastActionAt(), ...viewersAt), () => this.#heal());
   }
 
   /** The liveness phase: every fault healed, every crashed node restarted. */
@@ -428,6 +487,7 @@ export class World implements NetworkHost, NodeHost {
     this.history.record(this.scheduler.now, "world", "heal", {});
     if (!this.serverNode.up) this.restart("server");
     for (const client of this.clients) if (!client.up) this.restart(client.name);
+    for (const viewer of this.viewers) if (viewer.started && !viewer.up && !viewer.left) this.restart(viewer.name);
   }
 
   /**
@@ -440,6 +500,15 @@ export class World implements NetworkHost, NodeHost {
       if (!client.up) return false;
       const status = client.client.status();
       if (status.state !== "stopped" && status.pending > 0) return false;
+    }
+    // Every viewer still following has caught up with its share's log.
+    for (const viewer of this.viewers) {
+      if (viewer.left || !viewer.started) continue;
+      if (!viewer.up || !this.serverNode.up) return false;
+      const status = viewer.viewer.status();
+      if (status.state === "stopped") continue;
+      const share = this.shares[viewer.binding.share_index]!;
+      if (!status.view.joined || status.view.cursor < this.serverNode.server.store.parts.cursors.get(share.id)) return false;
     }
     return true;
   }
@@ -491,6 +560,7 @@ export class World implements NetworkHost, NodeHost {
   dispose(): void {
     this.serverNode.retire();
     for (const client of this.clients) client.retire();
+    for (const viewer of this.viewers) viewer.retire();
     this.#http.end();
     this.#detach();
   }

@@ -2,7 +2,7 @@ import { newHttpBatchRpcResponse, type RpcSessionOptions, type RpcTarget } from 
 import { Hono, type Context } from "hono";
 import { errorCode, httpStatus, protocolError } from "../../protocol/errors.ts";
 import type { Limits } from "../../protocol/limits.ts";
-import { parseId, parseObject, parseOpsRequest, parseRedeemRequest, parseSecret } from "../../protocol/validate.ts";
+import { parseId, parseNonNegativeInt, parseObject, parseOpsRequest, parseRedeemRequest, parseSecret } from "../../protocol/validate.ts";
 import { opBodySchema, opSchema } from "../../protocol/ops.ts";
 import type { LegacyItem, ShareStore } from "../store/share-store.ts";
 import { capnwebBatchProblem } from "./capnweb-batch.ts";
@@ -49,6 +49,20 @@ async function readJson(c: Context, limits: Limits): Promise<unknown> {
   } catch {
     throw protocolError("invalid_request", "body: not valid JSON", "body");
   }
+}
+
+/** The credential of a REST read: `Authorization: Bearer <read token or share secret>`. */
+function bearer(c: Context): string {
+  const header = c.req.header("authorization") ?? "";
+  const match = /^Bearer (.+)$/.exec(header);
+  if (!match) throw protocolError("bad_secret", "authorization: expected Bearer <read token or share secret>", "authorization");
+  return parseSecret(match[1]);
+}
+
+/** A query parameter that must be a whole number; absent means the default. */
+function queryInt(value: string | undefined, fallback: number): unknown {
+  if (value === undefined) return fallback;
+  return /^\d{1,15}$/.test(value) ? Number(value) : value;
 }
 
 /** The legacy sync's items: bare op bodies (the seed's format) or whole ops. */
@@ -98,7 +112,7 @@ export function createShareApp(deps: AppDeps): Hono {
   app.post("/api/share/:id/redeem", async (c) => {
     const shareID = parseId(c.req.param("id"), "id");
     const request = parseRedeemRequest(await readJson(c, limits));
-    if (request.scope === "read") return c.json(store.redeem(shareID, request.secret, request.producer_id));
+    if (request.scope === "read") return c.json(store.issueReadToken(shareID, request.secret));
     if (request.producer_id === undefined) throw protocolError("invalid_request", "producer_id: required to redeem for writing", "producer_id");
     return c.json(store.issueWriteToken(shareID, request.secret, request.producer_id));
   });
@@ -111,6 +125,35 @@ export function createShareApp(deps: AppDeps): Hono {
       throw protocolError("wrong_producer", `this token appends as ${grant.producer_id}, not ${request.producer_id}`, "producer_id");
     }
     return c.json(await store.appendOps(grant, grant.producer_id, request.ops));
+  });
+
+  // Viewers poll the log: authenticated by a read token from /redeem or the share secret, as a bearer credential.
+  app.get("/api/share/:id/log", (c) => {
+    const shareID = parseId(c.req.param("id"), "id");
+    const grant = store.grantOfBearer(shareID, bearer(c));
+    const from = parseNonNegativeInt(queryInt(c.req.query("from"), 0), "from");
+    const limit = parseNonNegativeInt(queryInt(c.req.query("limit"), limits.read_limit_max), "limit");
+    const page = store.read(grant, from, limit);
+    const entries = page.entries;
+    if (entries.length > 0) {
+      store.deps.probe.emit({
+        type: "served",
+        share: shareID,
+        via: "rest",
+        cursor_from: entries[0]!.cursor,
+        cursor_to: entries[entries.length - 1]!.cursor,
+        count: entries.length,
+        limit: Math.min(limit, limits.read_limit_max),
+        epoch: grant.epoch,
+        scope: grant.scope,
+      });
+    }
+    return c.json(page);
+  });
+
+  app.get("/api/share/:id/snapshot", (c) => {
+    const shareID = parseId(c.req.param("id"), "id");
+    return c.json(store.snapshot(store.grantOfBearer(shareID, bearer(c))));
   });
 
   app.get("/api/share/:id", (c) => c.json(store.view(parseId(c.req.param("id"), "id"))));

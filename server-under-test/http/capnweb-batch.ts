@@ -6,7 +6,7 @@
 const MESSAGES = new Set(["push", "pull", "resolve", "reject", "release", "abort"]);
 const LINES_MAX = 10_000;
 
-/** The literal value expressions a client may send this server; it takes no stubs, promises or streams from clients. */
+/** The literal value expressions a client may send this server. It takes no promises or streams from clients, and a stub only where `FrameAllowance` says. */
 const LITERALS: Readonly<Record<string, (args: unknown[]) => boolean>> = {
   undefined: (a) => a.length === 0,
   inf: (a) => a.length === 0,
@@ -18,23 +18,36 @@ const LITERALS: Readonly<Record<string, (args: unknown[]) => boolean>> = {
 };
 const VALUE_DEPTH_MAX = 64;
 
+/** What a frame may carry besides plain values. */
+export interface FrameAllowance {
+  /**
+   * A stub the client exports (`["export", id]`), e.g. the listener of
+   * `subscribe`. Only on a WebSocket: a stub in an HTTP batch would die with
+   * the batch before the server could call it.
+   */
+  exports: boolean;
+}
+
+const NO_EXPORTS: FrameAllowance = { exports: false };
+
 /** Why an argument is not a capnweb value this server takes: arrays travel escaped (`[[...]]`) or as a literal expression. */
-function valueProblem(value: unknown, depth = 0): string | null {
+function valueProblem(value: unknown, allow: FrameAllowance, depth = 0): string | null {
   if (depth > VALUE_DEPTH_MAX) return "a value nested too deep";
   if (Array.isArray(value)) {
     if (value.length === 1 && Array.isArray(value[0])) {
       for (const item of value[0]) {
-        const problem = valueProblem(item, depth + 1);
+        const problem = valueProblem(item, allow, depth + 1);
         if (problem !== null) return problem;
       }
       return null;
     }
+    if (value[0] === "export" && allow.exports) return value.length === 2 && Number.isInteger(value[1]) ? null : "a malformed export";
     const check = typeof value[0] === "string" ? LITERALS[value[0]] : undefined;
     return check && check(value.slice(1)) ? null : "an array that is neither an escaped array nor a literal expression";
   }
   if (typeof value === "object" && value !== null) {
     for (const item of Object.values(value)) {
-      const problem = valueProblem(item, depth + 1);
+      const problem = valueProblem(item, allow, depth + 1);
       if (problem !== null) return problem;
     }
   }
@@ -42,7 +55,7 @@ function valueProblem(value: unknown, depth = 0): string | null {
 }
 
 /** Why a frame is not a capnweb message, or null when it is one. */
-export function capnwebMessageProblem(line: string): string | null {
+export function capnwebMessageProblem(line: string, allow: FrameAllowance = NO_EXPORTS): string | null {
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -57,7 +70,7 @@ export function capnwebMessageProblem(line: string): string | null {
     if (!Array.isArray(expr[2]) || !expr[2].every((p: unknown) => typeof p === "string" || Number.isInteger(p))) return "a call path must name properties";
     if (expr.length > 4 || (expr[3] !== undefined && !Array.isArray(expr[3]))) return "call arguments must be a list";
     for (const arg of (expr[3] as unknown[] | undefined) ?? []) {
-      const problem = valueProblem(arg);
+      const problem = valueProblem(arg, allow);
       if (problem !== null) return `an argument is ${problem}`;
     }
   }
@@ -112,7 +125,7 @@ export function refusalFrame(message: string): string {
  * false when the frame was refused.
  */
 export function deliverFrame(frame: string, transport: { deliver(frame: string): void; fail(): void }, reply: (frame: string) => void): boolean {
-  const problem = capnwebMessageProblem(frame);
+  const problem = capnwebMessageProblem(frame, { exports: true });
   if (problem === null) {
     transport.deliver(frame);
     return true;

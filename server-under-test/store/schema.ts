@@ -75,4 +75,13 @@ export const SERVER_MIGRATIONS: readonly Migration[] = [
         epoch INTEGER NOT NULL
       ) WITHOUT ROWID;
     `),
+  // REST read tokens: each bound at /redeem to one share and the epoch then.
+  (db) =>
+    db.exec(`
+      CREATE TABLE read_tokens (
+        token_hash TEXT PRIMARY KEY,
+        share_id TEXT NOT NULL REFERENCES shares(id) ON DELETE CASCADE,
+        epoch INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `),
 ];

@@ -3,9 +3,10 @@ import { protocolError } from "../../protocol/errors.ts";
 import type { Limits } from "../../protocol/limits.ts";
 import type { Op, OpBody } from "../../protocol/ops.ts";
 import type { Clock, CrashPoints, Ids, Probe, Random } from "../../protocol/ports.ts";
-import type { Ack, ReadPage, Revoked, Scope, ShareState } from "../../protocol/rpc.ts";
+import type { Ack, ReadPage, Revoked, Scope, ShareState, Snapshot } from "../../protocol/rpc.ts";
 import type { SessionView } from "../../protocol/session-view.ts";
-import { Materializer } from "./materialize.ts";
+import { Materializer } from "../../protocol/materialize.ts";
+import { LogFeed } from "./log-feed.ts";
 import { hashSecret, newSecret, secretMatches } from "./secrets.ts";
 import {
   permanentSeqPolicy,
@@ -71,6 +72,8 @@ export class ShareStore {
   readonly deps: StoreDeps;
   readonly parts: StoreParts;
   protected readonly materializer: Materializer;
+  /** Wakes this process's push subscriptions after each committed change. */
+  readonly feed = new LogFeed();
   readonly #stmt;
 
   constructor(deps: StoreDeps, parts: Partial<StoreParts> = {}) {
@@ -93,6 +96,8 @@ export class ShareStore {
       revoke: db.prepare(`UPDATE shares SET epoch = epoch + 1, secret_hash = ? WHERE id = ?`),
       insertToken: db.prepare(`INSERT INTO write_tokens (token_hash, share_id, producer_id, epoch) VALUES (?, ?, ?, ?)`),
       token: db.prepare(`SELECT share_id, producer_id, epoch FROM write_tokens WHERE token_hash = ?`),
+      insertReadToken: db.prepare(`INSERT INTO read_tokens (token_hash, share_id, epoch) VALUES (?, ?, ?)`),
+      readToken: db.prepare(`SELECT share_id, epoch FROM read_tokens WHERE token_hash = ?`),
       deleteShare: db.prepare(`DELETE FROM shares WHERE id = ?`),
     };
   }
@@ -126,6 +131,30 @@ export class ShareStore {
     return { ...state, token };
   }
 
+  /** REST's read credential: a token bound to the share and the current epoch, stored hashed; a revoke makes it stale. */
+  issueReadToken(shareID: string, secret: string): { token: string } & ShareState {
+    const state = this.redeem(shareID, secret);
+    const token = newSecret(this.deps.random);
+    this.parts.transact(() => this.#stmt.insertReadToken.run(hashSecret(token), shareID, state.epoch));
+    return { ...state, token };
+  }
+
+  /**
+   * The grant a REST read presents: a read token from `/redeem` (bound to the
+   * epoch it was issued in), or the share secret itself (the current epoch).
+   * Anything else, or a token of another share, is a bad secret.
+   */
+  grantOfBearer(shareID: string, credential: string): Grant {
+    const share = this.loadShare(shareID);
+    const row = this.#stmt.readToken.get(hashSecret(credential)) as { share_id: string; epoch: number } | undefined;
+    if (row) {
+      if (row.share_id !== shareID) throw protocolError("bad_secret", `this read token is not for share ${shareID}`);
+      return { share_id: shareID, epoch: row.epoch, scope: "read" };
+    }
+    if (!secretMatches(credential, share.secret_hash)) throw protocolError("bad_secret", `no such read token or secret for share ${shareID}`);
+    return { share_id: shareID, epoch: share.epoch, scope: "read" };
+  }
+
   /** The grant a REST token stands for; a token nobody issued for this share is a bad secret. */
   grantOfToken(shareID: string, token: string): Grant & { producer_id: string } {
     this.loadShare(shareID);
@@ -137,6 +166,7 @@ export class ShareStore {
   /** Applies a batch; a Promise only in variants whose store is async. */
   appendOps(grant: Grant, producerID: string, ops: Op[]): Ack | Promise<Ack> {
     const result = this.parts.transact(() => this.applyBatch(grant, producerID, ops));
+    if (result.applied > 0) this.feed.changed(grant.share_id);
     if (result.applied > 0) {
       this.deps.probe.emit({
         type: "applied",
@@ -210,6 +240,8 @@ export class ShareStore {
       return secret === undefined ? { epoch: share.epoch + 1 } : { epoch: share.epoch + 1, secret };
     });
     this.deps.probe.emit({ type: "revoked", share: grant.share_id, epoch: result.epoch, secret_rotated: rotateSecret });
+    // Subscriptions of the old epoch wake, find their grant stale, and end with stale_epoch.
+    this.feed.changed(grant.share_id);
     return result;
   }
 
@@ -221,6 +253,12 @@ export class ShareStore {
       entries: rows.map((r) => ({ cursor: r.cursor, producer_id: r.producer_id, seq: r.seq, op: JSON.parse(r.op) as Op })),
       cursor: this.parts.cursors.get(share.id),
     };
+  }
+
+  /** The session and its cursor in one read: a late joiner installs it, then follows from that cursor. */
+  snapshot(grant: Grant): Snapshot {
+    const { cursor, ...view } = this.viewFor(grant);
+    return { cursor, view };
   }
 
   /** The materialized session for a capability: refused once its epoch is stale, like every capability call. */
@@ -239,6 +277,7 @@ export class ShareStore {
       const share = this.authenticate(shareID, secret);
       this.#stmt.deleteShare.run(share.id);
     });
+    this.feed.changed(shareID);
   }
 
   /**
@@ -247,7 +286,7 @@ export class ShareStore {
    * whole ops keep their seq and op id in the log; bare bodies get seq 0.
    */
   legacySync(shareID: string, secret: string, items: readonly LegacyItem[], producerID = "legacy"): { cursor: number; applied: number } {
-    return this.parts.transact(() => {
+    const result = this.parts.transact(() => {
       const share = this.authenticate(shareID, secret);
       let cursor = this.parts.cursors.get(share.id);
       for (const item of items) {
@@ -260,6 +299,8 @@ export class ShareStore {
       this.deps.crash.reach("server.before_commit");
       return { cursor, applied: items.length };
     });
+    this.feed.changed(shareID);
+    return result;
   }
 
   lastSeq(shareID: string, producerID: string): number {

@@ -3,7 +3,8 @@ import { committedRows, VIOLATIONS_PER_CHECKER_MAX, type Checker, type Violation
 
 /**
  * Nothing is applied through a revoked epoch, a read-only capability or a
- * wrong secret. Judged from what the world saw, never from the server's report
+ * wrong secret; nothing is read through a revoked epoch or a wrong secret; no
+ * one but the admin revokes. Judged from what the world saw, never from the server's report
  * of itself: each row the server committed (read from its SQLite) is traced to
  * the request that carried its op, and judged by what that client held when it
  * sent it (the epoch it sent or redeemed under, the scope it asked for, the
@@ -63,6 +64,31 @@ export const capability: Checker = (record) => {
           witness: { node: client.node, producer: client.producer, share: share.id, seq: row.seq, cursor: row.cursor },
         });
       }
+    }
+  }
+  // Reads: nothing served to a viewer through a revoked epoch or with a wrong secret, judged when the server sent it.
+  for (const served of record.observed.served) {
+    const cred = served.credential;
+    const viewer = record.viewers.find((v) => v.node === served.node);
+    const what = served.cursors.length > 0 ? `entries ${served.cursors[0]}..${served.cursors.at(-1)}` : `a snapshot at ${served.snapshot}`;
+    const where = { node: served.node, share: served.share, cursors: served.cursors.slice(0, 20), snapshot: served.snapshot, sent_at: served.t };
+    if (cred?.secret_ok === false || (viewer?.secret === "wrong" && cred?.secret_ok !== true)) {
+      push({ anomaly: "unauthorized_read", message: `${served.share} sent ${what} to ${served.node}, which never had the share's secret`, t_ms: served.t, witness: where });
+    }
+    if (cred && cred.epoch !== null && cred.epoch < served.share_epoch) {
+      push({
+        anomaly: "stale_epoch_read",
+        message: `${served.share} sent ${what} to ${served.node} at epoch ${served.share_epoch}, under a read capability of epoch ${cred.epoch} (obtained at ${cred.since} ms)`,
+        t_ms: served.t,
+        witness: { ...where, credential_epoch: cred.epoch, share_epoch: served.share_epoch },
+      });
+    }
+  }
+  // Only the admin revokes: a share whose epoch moved further than the admin moved it was revoked by someone else.
+  for (const share of record.shares) {
+    const made = record.revokes.filter((r) => r.share_index === share.index).length;
+    if (share.epoch > made) {
+      push({ anomaly: "unauthorized_revoke", message: `${share.id} is at epoch ${share.epoch}, yet the admin revoked it ${made} times`, t_ms: null, witness: { share: share.id, epoch: share.epoch, admin_revokes: made } });
     }
   }
   // What the adversary tried: a refusal with a code that changed nothing, every time.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Op, OpBody } from "../../protocol/ops.ts";
 import { openServerDb } from "../../server-under-test/share-server.ts";
-import { Materializer } from "../../server-under-test/store/materialize.ts";
+import { Materializer } from "../../protocol/materialize.ts";
 import type { FinalClient, FinalShare, LogRow } from "../final-state.ts";
 import type { HistoryEvent } from "../history/history.ts";
 import type { CommittedOp } from "../world.ts";
@@ -61,6 +61,7 @@ class RunBuilder {
   readonly #logs = new Map<number, { row: LogRow; body: OpBody }[]>();
   readonly #epochs = new Map<number, number>();
   readonly #rotated: { share_index: number; t: number }[] = [];
+  readonly #revokes: { share_index: number; t: number }[] = [];
   readonly #observed: Observed = emptyObserved();
   /** The committed cursor per share, as the world last read it. */
   readonly #committedCursor = new Map<number, number>();
@@ -196,6 +197,7 @@ class RunBuilder {
     this.event("server", "revoked", { share: shareID(share_index), epoch, secret_rotated: rotate });
     this.#observed.epochs.push({ t: this.#t, share: shareID(share_index), epoch });
     if (rotate) this.#rotated.push({ share_index, t: this.#t });
+    this.#revokes.push({ share_index, t: this.#t });
     return this;
   }
 
@@ -265,7 +267,9 @@ class RunBuilder {
       committed: [...this.#committed],
       shares,
       clients,
+      viewers: [],
       rotated: [...this.#rotated],
+      revokes: [...this.#revokes],
       observed: structuredClone(this.#observed),
       ...overrides,
     };

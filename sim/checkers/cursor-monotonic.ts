@@ -18,7 +18,7 @@ export const cursorMonotonic: Checker = (record) => {
     if (violations.length < VIOLATIONS_PER_CHECKER_MAX) violations.push({ checker: "cursor-monotonic", anomaly, message, t_ms, witness });
   };
   const producerOf = new Map(record.clients.map((c) => [c.node, c.producer]));
-  const shareOf = new Map(record.clients.map((c) => [c.node, record.shares.find((s) => s.index === c.share_index)?.id ?? ""]));
+  const shareOf = new Map([...record.clients, ...record.viewers].map((c) => [c.node, record.shares.find((s) => s.index === c.share_index)?.id ?? ""]));
   /** Per producer: seq -> the log position it was committed at. */
   const positions = new Map<string, Map<number, number>>();
   /** Per share: log rows committed so far. */

@@ -5,6 +5,8 @@ import { cursorMonotonic } from "./cursor-monotonic.ts";
 import { exactlyOnce } from "./exactly-once.ts";
 import { liveness } from "./liveness.ts";
 import { order } from "./order.ts";
+import { readerConvergence } from "./reader-convergence.ts";
+import { readerPrefix } from "./reader-prefix.ts";
 import type { Checker, JudgeName, RunRecord, Violation } from "./record.ts";
 
 export const CHECKER_FNS: Readonly<Record<JudgeName, Checker>> = {
@@ -14,6 +16,8 @@ export const CHECKER_FNS: Readonly<Record<JudgeName, Checker>> = {
   "ack-integrity": ackIntegrity,
   capability,
   convergence,
+  "reader-prefix": readerPrefix,
+  "reader-convergence": readerConvergence,
   liveness,
 };
 

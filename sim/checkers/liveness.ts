@@ -43,5 +43,22 @@ export const liveness: Checker = (record) => {
           },
     );
   }
+  // Every viewer still following has caught up with its share's final cursor.
+  for (const viewer of record.viewers) {
+    if (!viewer.started || viewer.left) continue;
+    const share = record.shares.find((s) => s.index === viewer.share_index);
+    if (!share || (viewer.joined && viewer.cursor >= share.cursor)) continue;
+    const allowed = viewer.secret === "wrong" || record.rotated.some((r) => r.share_index === viewer.share_index) ? "bad_secret" : null;
+    if (viewer.stopped && viewer.stopped.code === allowed && (record.observed.errors_told[viewer.node] ?? []).includes(allowed)) continue;
+    violations.push({
+      checker: "liveness",
+      anomaly: viewer.stopped ? "viewer_stopped" : "viewer_behind",
+      message: viewer.stopped
+        ? `${viewer.node} stopped with ${viewer.stopped.code} (${viewer.stopped.message}) at cursor ${viewer.cursor}, behind ${share.id}'s ${share.cursor}`
+        : `${viewer.node} is at cursor ${viewer.cursor}${viewer.joined ? "" : " (never joined)"}, behind ${share.id}'s ${share.cursor} ${record.healed_at === null ? "and faults never healed" : `${record.end_t - record.healed_at} ms after faults healed`} (${record.outcome})`,
+      t_ms: record.end_t,
+      witness: { node: viewer.node, cursor: viewer.cursor, share_cursor: share.cursor, up: viewer.up, outcome: record.outcome },
+    });
+  }
   return violations;
 };

@@ -1,10 +1,10 @@
 import type { HistoryEvent } from "../history/history.ts";
-import type { FinalClient, FinalShare } from "../final-state.ts";
+import type { FinalClient, FinalShare, FinalViewer } from "../final-state.ts";
 import type { CommittedOp, Outcome } from "../world.ts";
 import type { CommitRow, Observed } from "../observe/observer.ts";
 
 /** The checkers that judge a run's record, in the order they run. */
-export const CHECKERS = ["exactly-once", "cursor-monotonic", "order", "ack-integrity", "capability", "convergence", "liveness"] as const;
+export const CHECKERS = ["exactly-once", "cursor-monotonic", "order", "ack-integrity", "capability", "convergence", "reader-prefix", "reader-convergence", "liveness"] as const;
 export type JudgeName = (typeof CHECKERS)[number];
 
 /**
@@ -34,8 +34,12 @@ export interface RunRecord {
   committed: readonly CommittedOp[];
   shares: readonly FinalShare[];
   clients: readonly FinalClient[];
+  /** Every viewer as it ended, its SQLite read as committed. */
+  viewers: readonly FinalViewer[];
   /** Shares whose secret a revoke rotated, and when. */
   rotated: readonly { share_index: number; t: number }[];
+  /** Every revoke the world's admin made: the only ones there may be. */
+  revokes: readonly { share_index: number; t: number }[];
   /** What the world saw: the wire and the processes' SQLite files. The evidence. */
   observed: Observed;
 }

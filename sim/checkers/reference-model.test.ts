@@ -7,7 +7,7 @@ import { seededRandom } from "../../protocol/fake-ports.ts";
 import { agentSession } from "../workload/agent-session.ts";
 import type { OpBody } from "../../protocol/ops.ts";
 import { openServerDb } from "../../server-under-test/share-server.ts";
-import { Materializer } from "../../server-under-test/store/materialize.ts";
+import { Materializer } from "../../protocol/materialize.ts";
 import { canonicalJson } from "../history/canonical-json.ts";
 import { ReferenceSession } from "./reference-model.ts";
 

@@ -25,6 +25,13 @@ export const COVERAGE_CONDITIONS = {
   too_large_at_enqueue: "enqueue refused an op over the byte limit with too_large",
   silent_crash_escaped_by_deadline: "after a silent server crash, a client's call ended by its own deadline",
   forbidden_refused: "the adversary tried what it must not, and the server refused it with a code and changed nothing",
+  reader_write_refused: "a reader tried to append or revoke, and the server refused it with a code and changed nothing",
+  viewer_resumed_after_cut: "a viewer whose connection a fault cut (or whose request or reply was lost) resumed and applied more entries",
+  viewer_resumed_after_crash: "a viewer restarted over its committed state and applied more entries",
+  viewer_ended_by_revoke: "a revoke ended a viewer's subscription or read with stale_epoch",
+  late_joiner_caught_up: "a viewer that joined at `latest` installed a snapshot past cursor 0 and then applied entries after it",
+  push_backpressure: "the server held a subscriber's pushes at the in-flight limit: backpressure, not a queue",
+  poll_page_full: "a polling viewer got a page exactly as long as it asked for, and asked again",
 } as const satisfies Record<string, string>;
 
 export type CoverageCondition = keyof typeof COVERAGE_CONDITIONS;

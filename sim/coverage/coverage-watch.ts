@@ -17,9 +17,12 @@ export class CoverageWatch {
   readonly #callsOut = new Map<string, number>();
   #silentCrash = false;
 
-  constructor(history: History, now: () => number) {
+  readonly #pushInFlightMax: number;
+
+  constructor(history: History, now: () => number, pushInFlightMax: number) {
     this.#history = history;
     this.#now = now;
+    this.#pushInFlightMax = pushInFlightMax;
   }
 
   reached(condition: CoverageCondition | `${"reply_lost_after_apply" | "crash_point"}/${string}`, node: string): void {
@@ -29,6 +32,8 @@ export class CoverageWatch {
   }
 
   probe(node: string, event: ProbeEvent): void {
+    if (event.type === "served" && event.via === "push" && event.in_flight !== undefined && event.in_flight >= this.#pushInFlightMax) this.reached("push_backpressure", node);
+    if (event.type === "served" && event.via !== "push" && event.count === event.limit) this.reached("poll_page_full", node);
     if (event.type === "call_sent") this.#callsOut.set(node, (this.#callsOut.get(node) ?? 0) + 1);
     else if (event.type === "ack_received") this.#callsOut.set(node, Math.max(0, (this.#callsOut.get(node) ?? 0) - 1));
     else if (event.type === "session_failed") {

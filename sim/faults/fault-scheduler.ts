@@ -18,7 +18,10 @@ export interface FaultHost {
   coverage: CoverageWatch;
   adversary: Adversary;
   clientNames(): string[];
+  viewerNames(): string[];
   isUp(node: string): boolean;
+  /** A viewer that joined and has not left. */
+  viewerActive(node: string): boolean;
   crash(node: string, cause: string, point: null, restart_after_ms?: number): void;
   /** The world's admin revokes a share; returns false when the server is down. */
   revoke(share: number, rotate: boolean): void;
@@ -104,10 +107,11 @@ export class FaultScheduler {
     const h = this.#host;
     const r = h.scenario.faults;
     for (const name of h.clientNames()) this.#poisson(`client_crash/${name}`, r.client_crash_per_min, () => this.#randomCrash(name));
+    for (const name of h.viewerNames()) this.#poisson(`viewer_crash/${name}`, r.viewer_crash_per_min, () => h.viewerActive(name) && this.#randomCrash(name));
     this.#poisson("server_crash", r.server_crash_per_min, () => this.#randomCrash("server"));
     this.#poisson("partition", r.partition_per_min, () => {
       const s = h.faults.stream("partition");
-      const node = drawChance(s, 0.25) ? "all" : drawPick(s, h.clientNames());
+      const node = drawChance(s, 0.25) ? "all" : drawPick(s, [...h.clientNames(), ...h.viewerNames()]);
       const duration = drawInt(s, ...r.partition_ms);
       h.countFault("partition");
       h.history.record(h.scheduler.now, node, "partition", { duration_ms: duration });

@@ -45,7 +45,11 @@ export interface NetworkHost {
   lostReplyAfterApply(node: string): void;
   /** What crossed the wire, for the checkers' own eyes (sim/observe). */
   wire: {
-    toServer(node: string, payload: string, meta?: { path?: string; link?: number }): void;
+    toServer(node: string, payload: string, meta?: { path?: string; link?: number; auth?: string }): void;
+    /** What the server sent toward a node, the moment it sent it (before the network had its way with it). */
+    fromServer(node: string, payload: string, meta?: { link?: number }): void;
     toClient(node: string, payload: string): void;
   };
+  /** A fault cut a node's connection or lost one of its requests or replies. */
+  disrupted(node: string): void;
 }

@@ -64,6 +64,7 @@ export class HttpNetwork {
       await this.#travel(node, this.#outboundDelay(node, fate.extra_delay_ms, fate.reorder));
       if (fate.drop_request) {
         host.countFault("http_drop_request");
+        host.disrupted(node);
         host.history.record(host.scheduler.now, node, "http_dropped", { request: nth, leg: "request" });
         return this.#reply(node, incarnation, nth, null);
       }
@@ -89,6 +90,7 @@ export class HttpNetwork {
     }
     if (handled && fate.drop_response) {
       host.countFault("http_drop_response");
+      host.disrupted(node);
       if (numberFieldAbove(jsonValues(handled.body), "applied", 0)) host.lostReplyAfterApply(node);
       host.history.record(host.scheduler.now, node, "http_dropped", { request: nth, leg: "response", status: handled.status });
       return this.#reply(node, incarnation, nth, null);
@@ -136,12 +138,13 @@ export class HttpNetwork {
   async #deliver(node: string, method: string, url: string, headers: Headers, body: string): Promise<Handled | null | "blackholed"> {
     const server = this.#host.server();
     if (!server) return null;
-    this.#host.wire.toServer(node, body, { path: new URL(url).pathname });
+    this.#host.wire.toServer(node, body, { path: new URL(url).pathname, auth: headers.get("authorization") ?? "" });
     const init: RequestInit = { method, headers };
     if (method !== "GET" && method !== "HEAD") init.body = body;
     const response = await server.app.fetch(new Request(url, init));
     const text = await response.text();
     if (!server.incarnation.alive) return this.#silent.has(server.incarnation) ? "blackholed" : null;
+    this.#host.wire.fromServer(node, text);
     return { status: response.status, headers: response.headers, body: text };
   }
 

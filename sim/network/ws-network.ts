@@ -61,10 +61,12 @@ class WsLink {
   #send(direction: Direction, frame: string): void {
     if (this.closed || this.#blackholed) return;
     const host = this.#host;
+    if (direction === "to_client") host.wire.fromServer(this.client, frame, { link: this.id });
     const n = ++this.#sent[direction];
     const { cut, stall } = this.#fate;
     if (cut && cut.direction === direction && n > cut.after_frames) {
       host.countFault("ws_cut");
+      host.disrupted(this.client);
       if (direction === "to_client" && numberFieldAbove(jsonValues(frame), "applied", 0)) host.lostReplyAfterApply(this.client);
       this.close(`cut ${direction} after ${cut.after_frames} frames`);
       return;
@@ -72,6 +74,7 @@ class WsLink {
     if (stall && stall.direction === direction && n > stall.after_frames && !this.#stalled) {
       this.#stalled = true;
       host.countFault("ws_stall");
+      host.disrupted(this.client);
       host.history.record(host.scheduler.now, this.client, "ws_stalled", { link: this.id, direction, after_frames: stall.after_frames });
     }
     if (this.#stalled) return;
@@ -166,6 +169,7 @@ export class WsNetwork {
 
   /** Cuts every open connection of a client now; what is in flight is lost. */
   cut(client: string, reason: string): void {
+    this.#host.disrupted(client);
     for (const link of this.#links) {
       if (link.client !== client) continue;
       link.close(reason);

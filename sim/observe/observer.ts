@@ -1,7 +1,7 @@
 import type Database from "better-sqlite3";
 import type { ForbiddenProbe } from "../adversary/adversary.ts";
 import type { CoverageCondition } from "../coverage/conditions.ts";
-import { capnwebRedeems, cursorsIn, errorCodesIn, jsonValues, numberFieldAbove, opIdsIn } from "./wire-parse.ts";
+import { capnwebRedeems, cursorsIn, errorCodesIn, jsonValues, logEntriesIn, numberFieldAbove, opIdsIn, snapshotCursorsIn } from "./wire-parse.ts";
 
 const rejectedIn = (values: readonly unknown[]) => numberFieldAbove(values, "rejected", 0);
 
@@ -68,6 +68,28 @@ export interface ClientSample {
   cursor: number;
 }
 
+/** Log entries (or a snapshot) the server sent a viewer, judged at the moment it sent them. */
+export interface Served {
+  t: number;
+  node: string;
+  share: string;
+  /** Cursors of the entries sent. */
+  cursors: number[];
+  /** The cursor of a snapshot sent, if one was. */
+  snapshot: number | null;
+  /** What the viewer held: the secret, scope and epoch of the redeem (or token) the server answered. */
+  credential: Credential | null;
+  /** The share's epoch as committed when the server sent them. */
+  share_epoch: number;
+}
+
+/** A viewer's durable cursor, read from its SQLite after something reached it. */
+export interface ViewerSample {
+  t: number;
+  node: string;
+  cursor: number;
+}
+
 export interface EpochChange {
   t: number;
   share: string;
@@ -84,10 +106,13 @@ export interface Observed {
   errors_told: Record<string, string[]>;
   /** What the adversary tried and what it got (sim/adversary). */
   forbidden: ForbiddenProbe[];
+  /** What the server sent viewers. */
+  served: Served[];
+  viewer_samples: ViewerSample[];
 }
 
 export function emptyObserved(): Observed {
-  return { deliveries: [], commits: [], told: [], samples: [], epochs: [], errors_told: {}, forbidden: [] };
+  return { deliveries: [], commits: [], told: [], samples: [], epochs: [], errors_told: {}, forbidden: [], served: [], viewer_samples: [] };
 }
 
 /** What the world reads of a committed op to know which shapes the run reached. */
@@ -114,6 +139,9 @@ export interface ObservedWorld {
   /** The shares in play and, per client node, its share id and that share's secret right now. */
   shareIds(): readonly string[];
   shareOf(node: string): { id: string; secret: string } | undefined;
+  /** A live viewer database, or undefined while that viewer is down. */
+  viewerDb(node: string): Database.Database | undefined;
+  isViewer(node: string): boolean;
 }
 
 interface ServerStatements {
@@ -137,6 +165,14 @@ export class Observer {
   readonly #lastSample = new Map<string, string>();
   readonly #serverStatements = new WeakMap<Database.Database, ServerStatements>();
   readonly #clientStatements = new WeakMap<Database.Database, Database.Statement>();
+  /** The credential of the HTTP request each node has at the server now: its reply is judged by it. */
+  readonly #requestCredential = new Map<string, Credential | null>();
+  readonly #viewerCursor = new Map<string, number>();
+  /** Viewers whose connection a fault cut, or who restarted, and have not applied anything since. */
+  readonly #disrupted = new Set<string>();
+  readonly #restarted = new Set<string>();
+  /** Late joiners: the cursor of the snapshot each was sent. */
+  readonly #snapshotAt = new Map<string, number>();
 
   constructor(world: ObservedWorld) {
     this.#world = world;
@@ -147,7 +183,7 @@ export class Observer {
   }
 
   /** A request or frames reached the server. */
-  toServer(node: string, transport: WireTransport, payload: string, meta: { path?: string; link?: number } = {}): void {
+  toServer(node: string, transport: WireTransport, payload: string, meta: { path?: string; link?: number; auth?: string } = {}): void {
     const values = jsonValues(payload);
     const share = this.#world.shareOf(node);
     const t = this.#world.now();
@@ -167,6 +203,11 @@ export class Observer {
         // The token stands for what the client held: the redeem it came from, at the epoch that redeem was told.
         credential = typeof body.token === "string" ? (this.#tokens.get(body.token) ?? { secret_ok: false, scope: null, epoch: null, since: t }) : null;
       }
+      const bearer = /^Bearer (.+)$/.exec(meta.auth ?? "")?.[1];
+      if (bearer !== undefined) {
+        // A read presents a token from /redeem, or the share secret (the epoch now).
+        credential = this.#tokens.get(bearer) ?? (share && bearer === share.secret ? fresh(bearer, "read") : { secret_ok: false, scope: "read", epoch: null, since: t });
+      }
     } else {
       const redeem = capnwebRedeems(values)[0];
       if (redeem) credential = fresh(redeem.secret, redeem.scope);
@@ -177,6 +218,66 @@ export class Observer {
     }
     const op_ids = opIdsIn(values);
     if (op_ids.length > 0) this.observed.deliveries.push({ t, node, transport, op_ids, credential });
+    if (transport !== "websocket") this.#requestCredential.set(node, credential);
+  }
+
+  /**
+   * The server sent something toward a node (a reply, or frames it pushed),
+   * seen the moment it left the server. Log entries and snapshots sent to a
+   * viewer are judged by what that viewer held and the share's epoch now.
+   */
+  fromServer(node: string, transport: WireTransport, payload: string, meta: { link?: number } = {}): void {
+    if (!this.#world.isViewer(node)) return;
+    const values = jsonValues(payload);
+    const cursors = logEntriesIn(values);
+    const snapshots = snapshotCursorsIn(values);
+    if (cursors.length === 0 && snapshots.length === 0) return;
+    const share = this.#world.shareOf(node);
+    if (!share) return;
+    const credential = transport === "websocket" ? (meta.link === undefined ? null : (this.#links.get(meta.link) ?? null)) : (this.#requestCredential.get(node) ?? null);
+    const snapshot = snapshots[0] ?? null;
+    if (snapshot !== null && snapshot > 0) this.#snapshotAt.set(node, snapshot);
+    this.observed.served.push({ t: this.#world.now(), node, share: share.id, cursors, snapshot, credential, share_epoch: this.#epochNow(share.id) });
+  }
+
+  /** The share's epoch as committed right now, read from the server's SQLite when it can be. */
+  #epochNow(share: string): number {
+    const db = this.#world.serverDb();
+    if (!db || db.inTransaction) return this.epochOf(share);
+    const row = db.prepare(`SELECT epoch FROM shares WHERE id = ?`).get(share) as { epoch: number } | undefined;
+    return row?.epoch ?? this.epochOf(share);
+  }
+
+  /** A fault cut a node's connection or lost one of its requests or replies. */
+  disrupted(node: string): void {
+    if (this.#world.isViewer(node)) this.#disrupted.add(node);
+  }
+
+  /** A viewer restarted over what it committed. */
+  restarted(node: string): void {
+    this.#restarted.add(node);
+    this.#viewerCursor.delete(node);
+    this.sampleViewer(node);
+  }
+
+  /** Reads a viewer's durable cursor; false when it cannot be read now (mid-transaction). */
+  sampleViewer(node: string): boolean {
+    const db = this.#world.viewerDb(node);
+    if (!db) return true;
+    if (db.inTransaction) return false;
+    const row = db.prepare(`SELECT cursor FROM viewer_state WHERE id = 1`).get() as { cursor: number } | undefined;
+    if (!row) return true;
+    const before = this.#viewerCursor.get(node);
+    if (before === row.cursor) return true;
+    this.#viewerCursor.set(node, row.cursor);
+    this.observed.viewer_samples.push({ t: this.#world.now(), node, cursor: row.cursor });
+    if (before !== undefined && row.cursor > before) {
+      if (this.#disrupted.delete(node)) this.#world.reached("viewer_resumed_after_cut", node);
+      if (this.#restarted.delete(node)) this.#world.reached("viewer_resumed_after_crash", node);
+      const snapshot = this.#snapshotAt.get(node);
+      if (snapshot !== undefined && row.cursor > snapshot) this.#world.reached("late_joiner_caught_up", node);
+    }
+    return true;
   }
 
   /** What the committed op shapes reach: a snapshot after appends, a metadata-only update, a finish, a title change, a removal, an op at the byte limit. */
@@ -206,6 +307,7 @@ export class Observer {
     if (rejectedIn(values)) this.#world.reached("gap_rejected", node);
     for (const c of cursorsIn(values)) this.observed.told.push({ t, node, ...c });
     const codes = errorCodesIn(values);
+    if (this.#world.isViewer(node) && codes.includes("stale_epoch")) this.#world.reached("viewer_ended_by_revoke", node);
     if (codes.length > 0) {
       const known = (this.observed.errors_told[node] ??= []);
       for (const code of codes) if (!known.includes(code)) known.push(code);
@@ -219,7 +321,7 @@ export class Observer {
     const db = this.#world.serverDb();
     // An open transaction holds what is not committed yet: look again after the next event.
     if (db && !db.inTransaction) this.#watchServer(t, db);
-    for (const node of this.#touched) if (this.sampleClient(node)) this.#touched.delete(node);
+    for (const node of this.#touched) if ((this.#world.isViewer(node) ? this.sampleViewer(node) : this.sampleClient(node))) this.#touched.delete(node);
   }
 
   /** Reads a client's committed sync state; false when it cannot be read now (down, or mid-transaction). */

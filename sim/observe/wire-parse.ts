@@ -79,3 +79,19 @@ export function numberFieldAbove(values: readonly unknown[], field: string, floo
   for (const v of values) walk(v, (n) => (found ||= isRecord(n) && typeof n[field] === "number" && (n[field] as number) > floor));
   return found;
 }
+
+/** Cursors of the log entries a payload carries (objects with a numeric `cursor`, a `producer_id`, a `seq` and an `op`). */
+export function logEntriesIn(values: readonly unknown[]): number[] {
+  const out: number[] = [];
+  for (const v of values) {
+    walk(v, (n) => isRecord(n) && typeof n.cursor === "number" && typeof n.producer_id === "string" && typeof n.seq === "number" && isRecord(n.op) && out.push(n.cursor));
+  }
+  return out;
+}
+
+/** Cursors of the snapshots a payload carries (objects with a numeric `cursor` and a session `view`). */
+export function snapshotCursorsIn(values: readonly unknown[]): number[] {
+  const out: number[] = [];
+  for (const v of values) walk(v, (n) => isRecord(n) && typeof n.cursor === "number" && isRecord(n.view) && out.push(n.cursor));
+  return out;
+}

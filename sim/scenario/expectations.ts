@@ -22,11 +22,16 @@ export function unmetExpectations(result: RunResult): string[] {
     if (!history.some((e) => e.type === type && (code === undefined || e.data.code === code))) missing.push(`no ${wanted} event in the history`);
   }
   for (const [node, code] of Object.entries(expect.stopped ?? {})) {
+    const viewer = result.final.viewers?.find((v) => v.node === node);
+    if (node.startsWith("viewer-")) {
+      if (viewer?.stopped?.code !== code) missing.push(`${node} should have stopped with ${code}, got ${viewer?.stopped?.code ?? "no stop"}`);
+      continue;
+    }
     const client = result.final.clients.find((c) => c.node === node);
     if (client?.stopped?.code !== code) missing.push(`${node} should have stopped with ${code}, got ${client?.stopped?.code ?? "no stop"}`);
     else if (client.pending === 0) missing.push(`${node} stopped with ${code} but kept no ops in its outbox`);
   }
-  for (const condition of expect.coverage ?? []) {
+  for (const condition of [...(expect.coverage ?? []), ...(expect.coverage_on?.[result.transport] ?? [])]) {
     if (!result.coverage.includes(condition)) missing.push(`coverage condition ${condition} was never reached`);
   }
   for (const [index, n] of Object.entries(expect.producers ?? {})) {

@@ -16,7 +16,10 @@ const range = z
 export const TRANSPORTS = ["websocket", "http-batch", "rest"] as const;
 const transport = z.enum(TRANSPORTS);
 const crashPoint = z.enum(CRASH_POINTS as [CrashPoint, ...CrashPoint[]]);
-const clientNode = z.string().regex(/^client-[1-9]$/, "expected client-1 .. client-9");
+const writerNode = z.string().regex(/^client-[1-9]$/, "expected client-1 .. client-9");
+const viewerNode = z.string().regex(/^viewer-[1-9]$/, "expected viewer-1 .. viewer-9");
+/** A process on the client side of the network: an agent's writer or a person's viewer. */
+const clientNode = z.union([writerNode, viewerNode]);
 const anyNode = z.union([z.literal("server"), clientNode]);
 
 /** Probabilistic faults. Every rate defaults to 0: a scenario turns on only what it names. */
@@ -33,6 +36,7 @@ export const faultRatesSchema = z.strictObject({
   http_delay_ms: range.default([200, 4000]),
   http_reorder: probability.default(0),
   client_crash_per_min: z.number().min(0).max(600).default(0),
+  viewer_crash_per_min: z.number().min(0).max(600).default(0),
   server_crash_per_min: z.number().min(0).max(600).default(0),
   /** Chance that a server crash is a silent host failure: its connections black-hole instead of resetting. */
   crash_silent: probability.default(0),
@@ -54,7 +58,7 @@ export const timelineActionSchema = z.discriminatedUnion("action", [
   /** The world, as an adversary, tries what it must not; the server must refuse with a code and change nothing. */
   z.strictObject({ action: z.literal("forbidden"), at_ms, attempt: z.enum(FORBIDDEN_ATTEMPTS), share: z.int().min(0).max(8).default(0) }),
   /** Revoke the moment a client sends its nth appendOps call: the batch is in flight when its capability dies. */
-  z.strictObject({ action: z.literal("revoke_at_call"), node: clientNode, nth: z.int().min(1), share: z.int().min(0).max(8), rotate_secret: z.boolean().default(false) }),
+  z.strictObject({ action: z.literal("revoke_at_call"), node: writerNode, nth: z.int().min(1), share: z.int().min(0).max(8), rotate_secret: z.boolean().default(false) }),
   z.strictObject({
     action: z.literal("cut"),
     node: clientNode,
@@ -63,7 +67,7 @@ export const timelineActionSchema = z.discriminatedUnion("action", [
     after_frames: nonNegInt,
   }),
   /** The server applies the client's nth batch, then the reply is lost: connection cut (websocket) or response dropped (HTTP). */
-  z.strictObject({ action: z.literal("lose_reply"), node: clientNode, nth_apply: z.int().min(1) }),
+  z.strictObject({ action: z.literal("lose_reply"), node: writerNode, nth_apply: z.int().min(1) }),
   z.strictObject({
     action: z.literal("http"),
     node: clientNode,
@@ -98,6 +102,29 @@ export const clientSpecSchema = z.strictObject({
   secret: z.enum(["valid", "wrong"]).default("valid"),
 });
 
+/** A person watching a share live (DESIGN.md, "Viewers"). */
+export const viewerSpecSchema = z.strictObject({
+  /** The share followed, by index (a writer's `share`, or its position). */
+  share: z.int().min(0).max(8).default(0),
+  join_at_ms: nonNegInt.default(0),
+  /** When the viewer closes the page; absent, it follows to the end. */
+  leave_at_ms: nonNegInt.optional(),
+  /** 0 follows from the beginning of the log; "latest" installs a snapshot of now and follows from there (a late joiner). */
+  from_cursor: z.union([z.literal(0), z.literal("latest")]).default(0),
+  /** The read credential it holds: the share's secret, or a wrong one. */
+  secret: z.enum(["valid", "wrong"]).default("valid"),
+});
+
+export const viewerSettingsSchema = z.strictObject({
+  deadline_ms: z.int().min(1).max(600_000).default(2000),
+  backoff_base_ms: z.int().min(1).max(60_000).default(50),
+  backoff_max_ms: z.int().min(1).max(600_000).default(2000),
+  poll_min_ms: z.int().min(1).max(60_000).default(250),
+  poll_max_ms: z.int().min(1).max(600_000).default(4000),
+  page_limit: z.int().min(1).max(1000).default(100),
+  heartbeat_ms: z.int().min(1).max(600_000).default(5000),
+});
+
 export const clientSettingsSchema = z.strictObject({
   batch_size: z.int().min(1).max(500).default(20),
   calls_in_flight: z.int().min(1).max(8).default(2),
@@ -116,6 +143,8 @@ export const scenarioSchema = z
     profile: z.string().max(64).optional(),
     clients: z.array(clientSpecSchema).min(1).max(3),
     client: clientSettingsSchema.default(() => clientSettingsSchema.parse({})),
+    viewers: z.array(viewerSpecSchema).max(9).default([]),
+    viewer: viewerSettingsSchema.default(() => viewerSettingsSchema.parse({})),
     workload: z
       .strictObject({
         chunk_gap_ms: z.int().min(1).max(60_000).default(30),
@@ -146,6 +175,8 @@ export const scenarioSchema = z
         fails_with: z.enum(ALL_CHECKERS).optional(),
         /** Coverage conditions the run must reach (sim/coverage/conditions.ts). */
         coverage: z.array(z.string()).optional(),
+        /** Conditions only some transports can reach, e.g. a stale read on a transport that holds a capability across reads. */
+        coverage_on: z.partialRecord(transport, z.array(z.string())).optional(),
         /** How many producers must have written to a share, by share index. */
         producers: z.record(z.string().regex(/^\d$/), z.int().min(0)).optional(),
       })
@@ -164,11 +195,24 @@ export const scenarioSchema = z
         ctx.addIssue({ code: "custom", path: ["clients", i, "share"], message: `share ${c.share} out of range: there are ${clients} clients` });
       }
     });
+    s.viewers.forEach((v, i) => {
+      if (!shares.has(v.share)) ctx.addIssue({ code: "custom", path: ["viewers", i, "share"], message: `share ${v.share} is not used by any client` });
+      if (v.leave_at_ms !== undefined && v.leave_at_ms < v.join_at_ms) {
+        ctx.addIssue({ code: "custom", path: ["viewers", i, "leave_at_ms"], message: "must not be before join_at_ms" });
+      }
+    });
     s.timeline.forEach((a, i) => {
       const node = "node" in a ? a.node : undefined;
       const m = node ? /^client-(\d)$/.exec(node) : null;
       if (m && Number(m[1]) > clients) {
         ctx.addIssue({ code: "custom", path: ["timeline", i, "node"], message: `${node} does not exist: the scenario has ${clients} clients` });
+      }
+      const v = node ? /^viewer-(\d)$/.exec(node) : null;
+      if (v && Number(v[1]) > s.viewers.length) {
+        ctx.addIssue({ code: "custom", path: ["timeline", i, "node"], message: `${node} does not exist: the scenario has ${s.viewers.length} viewers` });
+      }
+      if (a.action === "crash_at" && node !== undefined && node !== "server" && a.point.split(".")[0] !== (v ? "viewer" : "client")) {
+        ctx.addIssue({ code: "custom", path: ["timeline", i, "point"], message: `${node} never reaches ${a.point}` });
       }
       if ((a.action === "revoke" || a.action === "revoke_at_call" || a.action === "forbidden") && !shares.has(a.share)) {
         ctx.addIssue({ code: "custom", path: ["timeline", i, "share"], message: `share ${a.share} is not used by any client` });
@@ -177,12 +221,19 @@ export const scenarioSchema = z
     if (s.client.backoff_base_ms > s.client.backoff_max_ms) {
       ctx.addIssue({ code: "custom", path: ["client", "backoff_base_ms"], message: "must not exceed backoff_max_ms" });
     }
+    if (s.viewer.backoff_base_ms > s.viewer.backoff_max_ms) {
+      ctx.addIssue({ code: "custom", path: ["viewer", "backoff_base_ms"], message: "must not exceed backoff_max_ms" });
+    }
+    if (s.viewer.poll_min_ms > s.viewer.poll_max_ms) {
+      ctx.addIssue({ code: "custom", path: ["viewer", "poll_min_ms"], message: "must not exceed poll_max_ms" });
+    }
   });
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 export type ScenarioFile = z.output<typeof scenarioSchema>;
 export type FaultRates = z.output<typeof faultRatesSchema>;
 export type TimelineAction = z.output<typeof timelineActionSchema>;
+export type ViewerSpec = z.output<typeof viewerSpecSchema>;
 export type TransportName = (typeof TRANSPORTS)[number];
 
 /** A scenario ready to run: exactly one transport. */

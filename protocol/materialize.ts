@@ -1,10 +1,11 @@
 import type Database from "better-sqlite3";
-import type { OpBody } from "../../protocol/ops.ts";
-import type { SessionView } from "../../protocol/session-view.ts";
+import type { OpBody } from "./ops.ts";
+import type { SessionView } from "./session-view.ts";
 
 // Applies op bodies to the materialized session tables and reads them back in
 // the canonical SessionView shape. `part.append` concatenates, so it is the one
-// kind that is not idempotent.
+// kind that is not idempotent. The server's store and the viewer's local view
+// both use it, so "the same session" means the same rows on both sides.
 
 export class Materializer {
   readonly #upsertSession;
@@ -21,6 +22,7 @@ export class Materializer {
   readonly #readParts;
   readonly #readDiffs;
   readonly #readModels;
+  readonly #clear: Database.Statement[];
 
   constructor(db: Database.Database) {
     this.#upsertSession = db.prepare(
@@ -58,6 +60,20 @@ export class Materializer {
     this.#readParts = db.prepare(`SELECT part_id, message_id, type, text, state FROM parts WHERE share_id = ? ORDER BY part_id`);
     this.#readDiffs = db.prepare(`SELECT path, additions, deletions, patch FROM diffs WHERE share_id = ? ORDER BY path`);
     this.#readModels = db.prepare(`SELECT model_id, provider, name FROM models WHERE share_id = ? ORDER BY model_id`);
+    this.#clear = ["sessions", "messages", "parts", "diffs", "models"].map((t) => db.prepare(`DELETE FROM ${t} WHERE share_id = ?`));
+  }
+
+  /** Replaces the share's whole session with a snapshot, inside the caller's transaction. */
+  install(shareID: string, view: SessionView): void {
+    for (const clear of this.#clear) clear.run(shareID);
+    if (view.session) this.#upsertSession.run(shareID, view.session.title, view.session.directory);
+    for (const m of view.messages) this.#upsertMessage.run(shareID, m.message_id, m.role, m.model_id, m.finish);
+    for (const p of view.parts) {
+      const state = p.state === null || p.state === undefined ? null : JSON.stringify(p.state);
+      this.#upsertPart.run(shareID, p.part_id, p.message_id, p.type, p.text, state, p.text);
+    }
+    for (const d of view.diffs) this.#replaceDiff.run(shareID, d.path, d.additions, d.deletions, d.patch);
+    for (const m of view.models) this.#upsertModel.run(shareID, m.model_id, m.provider, m.name);
   }
 
   apply(shareID: string, body: OpBody): void {
