@@ -1,10 +1,10 @@
-import { RpcSession, type RpcStub } from "capnweb";
+import { RpcSession, RpcTarget, type RpcStub } from "capnweb";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { errorCode, type ErrorCode } from "../protocol/errors.ts";
 import { DEFAULT_LIMITS, jsonBytes, type Limits } from "../protocol/limits.ts";
 import { PushTransport } from "../protocol/message-transport.ts";
 import type { Op, OpBody } from "../protocol/ops.ts";
-import type { Ack, ReaderApi, Revoked, ShareApi, ShareState, WriterApi } from "../protocol/rpc.ts";
+import type { Ack, LogEntry, ReaderApi, Revoked, ShareApi, ShareState, WriterApi } from "../protocol/rpc.ts";
 import { referenceMinter } from "./rpc/capabilities.ts";
 import { createShareServer, openServerDb, type ServerParts, type ShareServer } from "./share-server.ts";
 import { counterClock, seededRandom, counterIds } from "../protocol/fake-ports.ts";
@@ -327,5 +327,118 @@ describe("every malformed or oversized input is refused with its code and change
     expect(Math.max(...ops.map(jsonBytes))).toBeLessThanOrEqual(limits.op_bytes_max);
     expect(ops.reduce((sum, o) => sum + jsonBytes(o), 0)).toBeLessThanOrEqual(limits.call_bytes_max);
     expect(await append(writer, "prd-a", ops)).toEqual({ cursor: 7, last_seq: 7, applied: 5, duplicates: 0, rejected: 0 });
+  });
+});
+
+// ---------------------------------------------------------------- subscribe (push to viewers)
+
+/** A viewer's listener that records what it was pushed; `hold` keeps each push unanswered until released. */
+class RecordingListener extends RpcTarget {
+  readonly pushes: number[][] = [];
+  readonly ends: { code: string; message: string }[] = [];
+  readonly #held: (() => void)[] = [];
+  hold = false;
+
+  entries(entries: LogEntry[]): Promise<void> | void {
+    this.pushes.push(entries.map((e) => e.cursor));
+    if (this.hold) return new Promise((resolve) => this.#held.push(resolve));
+  }
+
+  ended(reason: { code: string; message: string }): void {
+    this.ends.push(reason);
+  }
+
+  release(): void {
+    this.hold = false;
+    for (const resolve of this.#held.splice(0)) resolve();
+  }
+}
+
+/** Lets capnweb's message loop run until nothing is left to deliver. */
+const drain = async () => {
+  for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+};
+
+describe("subscribe over capnweb", () => {
+  let h: Harness;
+  let share: { id: string; secret: string };
+  const limits = { ...DEFAULT_LIMITS, push_entries_max: 3, push_in_flight_max: 2 };
+  beforeEach(async () => {
+    h = startServer(limits);
+    share = await h.main.createShare("sess-1");
+    const { writer } = await redeemWriter(h, share.id, share.secret);
+    await append(writer, "prd-a", [textPart(1), ...[2, 3, 4, 5, 6, 7, 8].map((n) => appendText(n, String(n)))]);
+  });
+  afterEach(() => h.close());
+
+  it("pushes every entry after fromCursor in cursor order, then each new one as it is applied", async () => {
+    const reader = await redeemReader(h, share.id, share.secret);
+    const listener = new RecordingListener();
+    const subscribed = await reader.subscribe(2, listener);
+    expect(subscribed).toEqual({ cursor: 8, epoch: 0 });
+    await drain();
+    expect(listener.pushes.flat()).toEqual([3, 4, 5, 6, 7, 8]);
+    expect(Math.max(...listener.pushes.map((p) => p.length))).toBe(3);
+    const { writer } = await redeemWriter(h, share.id, share.secret, "prd-b");
+    await append(writer, "prd-b", [appendText(1, "x", "p2")]);
+    await drain();
+    expect(listener.pushes.flat()).toEqual([3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it("holds back when push_in_flight_max pushes are unanswered, and goes on when they return", async () => {
+    const reader = await redeemReader(h, share.id, share.secret);
+    const listener = new RecordingListener();
+    listener.hold = true;
+    await reader.subscribe(0, listener);
+    await drain();
+    expect(listener.pushes).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    listener.release();
+    await drain();
+    expect(listener.pushes.flat()).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  it("ends a subscription of the old epoch with stale_epoch on revoke, and pushes nothing after", async () => {
+    const reader = await redeemReader(h, share.id, share.secret);
+    const listener = new RecordingListener();
+    await reader.subscribe(8, listener);
+    const { writer } = await redeemWriter(h, share.id, share.secret);
+    await writer.revoke();
+    await drain();
+    expect(listener.ends.map((e) => e.code)).toEqual(["stale_epoch"]);
+    const fresh = await redeemWriter(h, share.id, share.secret, "prd-b");
+    await append(fresh.writer, "prd-b", [appendText(1, "after", "p2")]);
+    await drain();
+    expect(listener.pushes.flat()).toEqual([]);
+    expect(h.server.store.feed.watchers(share.id)).toBe(0);
+    expect(await refusal(reader.subscribe(0, new RecordingListener()))).toBe("stale_epoch");
+  });
+
+  it("dies with its session: nothing is left watching the share", async () => {
+    const reader = await redeemReader(h, share.id, share.secret);
+    await reader.subscribe(0, new RecordingListener());
+    await drain();
+    expect(h.server.store.feed.watchers(share.id)).toBe(1);
+    h.main[Symbol.dispose]();
+    reader[Symbol.dispose]();
+    await drain();
+    expect(h.server.store.feed.watchers(share.id)).toBe(0);
+  });
+
+  it("refuses a listener that is not a stub, and more subscriptions than the limit, with codes", async () => {
+    const reader = await redeemReader(h, share.id, share.secret);
+    expect(await refusal(reader.subscribe(0, "not a listener" as never))).toBe("invalid_request");
+    expect(await refusal(reader.subscribe(-1, new RecordingListener()))).toBe("invalid_request");
+    for (let i = 0; i < DEFAULT_LIMITS.subscriptions_per_session_max; i++) await reader.subscribe(8, new RecordingListener());
+    expect(await refusal(reader.subscribe(8, new RecordingListener()))).toBe("too_large");
+  });
+
+  it("gives a snapshot: the session and the cursor it stands at", async () => {
+    const reader = await redeemReader(h, share.id, share.secret);
+    const snap = await reader.snapshot();
+    expect(snap.cursor).toBe(8);
+    expect(snap.view.parts[0]?.text).toBe("2345678");
   });
 });

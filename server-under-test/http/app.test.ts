@@ -76,9 +76,66 @@ describe("REST routes", () => {
     expect(after.body).toMatchObject({ cursor: 2, epoch: 0, last_seq: 2 });
     const other = await call<ShareState>("POST", `/api/share/${share.id}/redeem`, { secret: share.secret, producer_id: "prd-b" });
     expect(other.body).toMatchObject({ cursor: 2, epoch: 0, last_seq: 0 });
-    // A reader gets the state and no write token.
-    const reader = await call<ShareState>("POST", `/api/share/${share.id}/redeem`, { secret: share.secret, scope: "read" });
-    expect(reader.body).toEqual({ cursor: 2, epoch: 0, last_seq: 0 });
+    // A reader gets the state and a read token, which /ops refuses as read_only.
+    const reader = await call<ShareState & { token: string }>("POST", `/api/share/${share.id}/redeem`, { secret: share.secret, scope: "read" });
+    expect(reader.body).toEqual({ cursor: 2, epoch: 0, last_seq: 0, token: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    const before = snapshot();
+    const refused = await call<ErrorBody>("POST", `/api/share/${share.id}/ops`, { token: reader.body.token, ops: [appendText(3, "c")] });
+    expect(refused).toMatchObject({ status: 403, body: { error: { code: "read_only" } } });
+    expect(snapshot()).toEqual(before);
+  });
+
+  describe("GET /log and /snapshot (viewers)", () => {
+    async function get<T>(path: string, credential?: string): Promise<Reply<T>> {
+      const response = await server.app.request(path, credential === undefined ? {} : { headers: { authorization: `Bearer ${credential}` } });
+      return { status: response.status, body: JSON.parse(await response.text()) as T };
+    }
+
+    async function readToken(): Promise<string> {
+      return (await call<{ token: string }>("POST", `/api/share/${share.id}/redeem`, { secret: share.secret, scope: "read" })).body.token;
+    }
+
+    beforeEach(async () => {
+      await call<Ack>("POST", `/api/share/${share.id}/ops`, { token: share.token, ops: [1, 2, 3, 4, 5].map((n) => appendText(n, String(n))) });
+    });
+
+    it("pages the log after `from`, up to `limit`, with a read token or the share secret, the same page as read()", async () => {
+      const token = await readToken();
+      const page = await get<{ entries: { cursor: number; seq: number }[]; cursor: number }>(`/api/share/${share.id}/log?from=1&limit=2`, token);
+      expect(page.status).toBe(200);
+      expect(page.body.cursor).toBe(5);
+      expect(page.body.entries.map((e) => e.cursor)).toEqual([2, 3]);
+      const bySecret = await get(`/api/share/${share.id}/log?from=1&limit=2`, share.secret);
+      expect(bySecret.body).toEqual(page.body);
+      expect(bySecret.body).toEqual(server.store.read({ share_id: share.id, epoch: 0, scope: "read" }, 1, 2));
+      const tail = await get<{ entries: unknown[] }>(`/api/share/${share.id}/log?from=5`, token);
+      expect(tail.body.entries).toEqual([]);
+    });
+
+    it("serves a snapshot: the session and the cursor it stands at, in one read", async () => {
+      const snap = await get<{ cursor: number; view: SessionView }>(`/api/share/${share.id}/snapshot`, await readToken());
+      expect(snap.status).toBe(200);
+      expect(snap.body.cursor).toBe(5);
+      expect(snap.body.view.parts[0]?.text).toBe("12345");
+    });
+
+    it("refuses a missing or wrong credential, another share's token, and a token of a revoked epoch, each with a code", async () => {
+      const token = await readToken();
+      expect(await get<ErrorBody>(`/api/share/${share.id}/log`)).toMatchObject({ status: 401, body: { error: { code: "bad_secret" } } });
+      expect(await get<ErrorBody>(`/api/share/${share.id}/log`, "nope")).toMatchObject({ status: 401, body: { error: { code: "bad_secret" } } });
+      const other = (await call<{ id: string }>("POST", "/api/share", { session_id: "sess-2" })).body;
+      expect(await get<ErrorBody>(`/api/share/${other.id}/log`, token)).toMatchObject({ status: 401, body: { error: { code: "bad_secret" } } });
+      server.store.revoke({ share_id: share.id, epoch: 0, scope: "write" }, false);
+      expect(await get<ErrorBody>(`/api/share/${share.id}/log`, token)).toMatchObject({ status: 409, body: { error: { code: "stale_epoch" } } });
+      expect((await get(`/api/share/${share.id}/log`, await readToken())).status).toBe(200);
+    });
+
+    it("refuses a bad from or limit with invalid_request", async () => {
+      const token = await readToken();
+      for (const query of ["from=-1", "from=x", "limit=1.5", "limit=-3"]) {
+        expect(await get<ErrorBody>(`/api/share/${share.id}/log?${query}`, token)).toMatchObject({ status: 400, body: { error: { code: "invalid_request" } } });
+      }
+    });
   });
 
   it("POST ops has appendOps semantics: applies once, reports duplicates, rejects gaps", async () => {

@@ -34,7 +34,7 @@ describe("server schema migrations", () => {
     expect(SERVER_MIGRATIONS.length).toBeGreaterThan(0);
     expect(db.pragma("user_version", { simple: true })).toBe(SERVER_MIGRATIONS.length);
     const tables = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).pluck().all() as string[]);
-    expect(tables).toEqual(["diffs", "messages", "models", "parts", "producers", "sessions", "share_log", "shares", "write_tokens"]);
+    expect(tables).toEqual(["diffs", "messages", "models", "parts", "producers", "read_tokens", "sessions", "share_log", "shares", "write_tokens"]);
     db.close();
   });
 

@@ -158,8 +158,13 @@ export class ShareStore {
   /** The grant a REST token stands for; a token nobody issued for this share is a bad secret. */
   grantOfToken(shareID: string, token: string): Grant & { producer_id: string } {
     this.loadShare(shareID);
-    const row = this.#stmt.token.get(hashSecret(token)) as { share_id: string; producer_id: string; epoch: number } | undefined;
-    if (!row || row.share_id !== shareID) throw protocolError("bad_secret", `no such write token for share ${shareID}`);
+    const hashed = hashSecret(token);
+    const row = this.#stmt.token.get(hashed) as { share_id: string; producer_id: string; epoch: number } | undefined;
+    if (!row || row.share_id !== shareID) {
+      const read = this.#stmt.readToken.get(hashed) as { share_id: string } | undefined;
+      if (read?.share_id === shareID) throw protocolError("read_only", "a read token cannot append");
+      throw protocolError("bad_secret", `no such write token for share ${shareID}`);
+    }
     return { share_id: row.share_id, epoch: row.epoch, scope: "write", producer_id: row.producer_id };
   }
 

@@ -49,11 +49,11 @@ export const readerPrefix: Checker = (record) => {
       }
       expected = row.cursor + 1;
     }
-    const last = viewer.log.at(-1)?.cursor;
+    const last = viewer.log.length === 0 ? undefined : Math.max(...viewer.log.map((r) => r.cursor));
     if (last !== undefined && viewer.cursor !== last) {
       push({
         anomaly: viewer.cursor > last ? "gap" : "nonmonotonic",
-        message: `${node}'s durable cursor is ${viewer.cursor}, but the last entry it applied is at ${last}`,
+        message: `${node}'s durable cursor is ${viewer.cursor}, but the highest entry it applied is at ${last}`,
         t_ms: null,
         witness: { node, share: share.id, cursor: viewer.cursor, last_applied: last },
       });

@@ -27,7 +27,7 @@ const RATE_MAX = {
   crash_point: 0.03,
   crash_silent: 0.5,
 } as const;
-const PER_MIN_MAX = { client_crash_per_min: 2, server_crash_per_min: 1, partition_per_min: 1 } as const;
+const PER_MIN_MAX = { client_crash_per_min: 2, viewer_crash_per_min: 2, server_crash_per_min: 1, partition_per_min: 1 } as const;
 type RateKind = keyof typeof RATE_MAX | keyof typeof PER_MIN_MAX;
 
 function ratesArbitrary(profile: Profile): fc.Arbitrary<Partial<Record<RateKind, number>>> {
@@ -54,22 +54,40 @@ const clientArbitrary = (ops_max: number) => fc.record({
   shares_first: fc.boolean(),
 });
 
+/** People following the share: mostly valid readers from the start, now and then a late joiner, one who leaves, or one with a wrong secret. */
+const viewerArbitrary = fc.record({
+  join_at_ms: fc.oneof({ weight: 2, arbitrary: fc.constant(0) }, { weight: 3, arbitrary: fc.integer({ min: 0, max: 60_000 }) }),
+  stay_ms: fc.option(fc.integer({ min: 500, max: 90_000 }), { freq: 4, nil: null }),
+  latest: fc.boolean(),
+  wrong: fc.oneof({ weight: 12, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+  share_of_client: fc.nat(2),
+});
+
 type Timeline = NonNullable<ScenarioInput["timeline"]>;
 
-/** Actions name clients 1..3; those naming a client the scenario lacks are dropped later. */
+/** Actions name clients and viewers 1..3; those naming a node the scenario lacks are dropped later. */
 function timelineArbitrary(profile: Profile): fc.Arbitrary<Timeline> {
   if (profile === "calm") return fc.constant([]);
-  const node = fc.integer({ min: 1, max: 3 }).map((n) => `client-${n}`);
+  const writer = fc.integer({ min: 1, max: 3 }).map((n) => `client-${n}`);
+  const viewer = fc.integer({ min: 1, max: 3 }).map((n) => `viewer-${n}`);
+  const node = fc.oneof({ weight: 3, arbitrary: writer }, { weight: 1, arbitrary: viewer });
   const at_ms = fc.integer({ min: 0, max: 120_000 });
   const action = fc.oneof(
     fc.record({ action: fc.constant("revoke" as const), at_ms, share: fc.constant(0), rotate_secret: fc.boolean() }),
     fc.record({ action: fc.constant("forbidden" as const), at_ms, attempt: fc.constantFrom(...FORBIDDEN_ATTEMPTS), share: fc.constant(0) }),
-    fc.record({ action: fc.constant("revoke_at_call" as const), node, nth: fc.integer({ min: 1, max: 20 }), share: fc.constant(0), rotate_secret: fc.boolean() }),
-    fc.record({ action: fc.constant("lose_reply" as const), node, nth_apply: fc.integer({ min: 1, max: 20 }) }),
+    fc.record({ action: fc.constant("revoke_at_call" as const), node: writer, nth: fc.integer({ min: 1, max: 20 }), share: fc.constant(0), rotate_secret: fc.boolean() }),
+    fc.record({ action: fc.constant("lose_reply" as const), node: writer, nth_apply: fc.integer({ min: 1, max: 20 }) }),
     fc.record({
       action: fc.constant("crash_at" as const),
-      node,
+      node: writer,
       point: fc.constantFrom(...CRASH_POINTS.filter((p) => p.startsWith("client."))),
+      nth: fc.integer({ min: 1, max: 30 }),
+      restart_after_ms: fc.integer({ min: 0, max: 5000 }),
+    }),
+    fc.record({
+      action: fc.constant("crash_at" as const),
+      node: viewer,
+      point: fc.constantFrom(...CRASH_POINTS.filter((p) => p.startsWith("viewer."))),
       nth: fc.integer({ min: 1, max: 30 }),
       restart_after_ms: fc.integer({ min: 0, max: 5000 }),
     }),
@@ -98,6 +116,11 @@ export interface GenerateOptions {
 }
 
 export const OPS_MAX = 300;
+
+/** The share index client `i` writes to, as the generated scenario assigns it (see `clients` below). */
+function shareOfClient(clients: readonly { shares_first: boolean }[], i: number): number {
+  return i > 0 && clients[i]!.shares_first ? 0 : i;
+}
 
 /** Whole scenarios (without their seed): the input of `explore` and `run --seed`. */
 export function scenarioArbitrary(options: GenerateOptions): fc.Arbitrary<Omit<ScenarioInput, "seed">> {
@@ -130,6 +153,11 @@ export function scenarioArbitrary(options: GenerateOptions): fc.Arbitrary<Omit<S
       }),
       rates: ratesArbitrary(profile),
       timeline: timelineArbitrary(profile),
+      viewers: fc.array(viewerArbitrary, { maxLength: 3 }),
+      page_limit: fc.integer({ min: 5, max: 100 }),
+      heartbeat_ms: fc.integer({ min: 500, max: 8000 }),
+      poll_min_ms: fc.integer({ min: 20, max: 500 }),
+      poll_spread: fc.integer({ min: 1, max: 20 }),
     })
     .map((base) => ({
       description: `generated (${profile})`,
@@ -152,6 +180,27 @@ export function scenarioArbitrary(options: GenerateOptions): fc.Arbitrary<Omit<S
       network: { latency_ms: [base.latency_lo, base.latency_lo + base.latency_spread] as [number, number] },
       workload: { chunk_gap_ms: base.chunk_gap_ms, mix: base.mix },
       faults: base.rates,
-      timeline: base.timeline.filter((a) => !("node" in a) || a.node === "server" || Number(a.node.slice("client-".length)) <= base.clients.length),
+      viewers: base.viewers.map((v) => ({
+        // A viewer follows one of the scenario's shares: that of the client it is drawn for.
+        share: shareOfClient(base.clients, Math.min(v.share_of_client, base.clients.length - 1)),
+        join_at_ms: v.join_at_ms,
+        ...(v.stay_ms === null ? {} : { leave_at_ms: v.join_at_ms + v.stay_ms }),
+        ...(v.latest ? { from_cursor: "latest" as const } : {}),
+        ...(v.wrong ? { secret: "wrong" as const } : {}),
+      })),
+      viewer: {
+        deadline_ms: base.deadline_ms,
+        backoff_base_ms: base.backoff_base_ms,
+        backoff_max_ms: base.backoff_base_ms * base.backoff_spread,
+        poll_min_ms: base.poll_min_ms,
+        poll_max_ms: base.poll_min_ms * base.poll_spread,
+        page_limit: base.page_limit,
+        heartbeat_ms: base.heartbeat_ms,
+      },
+      timeline: base.timeline.filter((a) => {
+        if (!("node" in a) || a.node === "server") return true;
+        const [kind, n] = a.node.split("-");
+        return Number(n) <= (kind === "viewer" ? base.viewers.length : base.clients.length);
+      }),
     }));
 }

@@ -17,9 +17,8 @@ export const TRANSPORTS = ["websocket", "http-batch", "rest"] as const;
 const transport = z.enum(TRANSPORTS);
 const crashPoint = z.enum(CRASH_POINTS as [CrashPoint, ...CrashPoint[]]);
 const writerNode = z.string().regex(/^client-[1-9]$/, "expected client-1 .. client-9");
-const viewerNode = z.string().regex(/^viewer-[1-9]$/, "expected viewer-1 .. viewer-9");
 /** A process on the client side of the network: an agent's writer or a person's viewer. */
-const clientNode = z.union([writerNode, viewerNode]);
+const clientNode = z.string().regex(/^(client|viewer)-[1-9]$/, "expected client-1 .. client-9 or viewer-1 .. viewer-9");
 const anyNode = z.union([z.literal("server"), clientNode]);
 
 /** Probabilistic faults. Every rate defaults to 0: a scenario turns on only what it names. */
