@@ -19,6 +19,12 @@ import { clientSpinMicrotask } from "./client-spin-microtask.ts";
 import { clientSpinTimer } from "./client-spin-timer.ts";
 import { serverRevokeThrows } from "./server-revoke-throws.ts";
 import { clientUnseededBatching } from "./client-unseeded-batching.ts";
+import { lateJoinSkipsAhead } from "./late-join-skips-ahead.ts";
+import { pushReordersUnderBackpressure } from "./push-reorders-under-backpressure.ts";
+import { subscriptionSurvivesRevoke } from "./subscription-survives-revoke.ts";
+import { viewerApplySplit } from "./viewer-apply-split.ts";
+import { viewerCursorInMemory } from "./viewer-cursor-in-memory.ts";
+import { viewerResumeSkips } from "./viewer-resume-skips.ts";
 
 /** Every deliberate bug the bench must catch, by name. */
 export const MUTANTS: readonly Mutant[] = [
@@ -42,6 +48,13 @@ export const MUTANTS: readonly Mutant[] = [
   clientSpinTimer,
   serverRevokeThrows,
   clientUnseededBatching,
+  // The read side: viewers following a share.
+  viewerResumeSkips,
+  viewerCursorInMemory,
+  viewerApplySplit,
+  lateJoinSkipsAhead,
+  pushReordersUnderBackpressure,
+  subscriptionSurvivesRevoke,
 ];
 
 export function findMutant(name: string): Mutant | undefined {

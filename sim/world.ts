@@ -112,6 +112,8 @@ export class World implements NetworkHost, NodeHost {
         const share = this.shares[index];
         return share ? { id: share.id, secret: share.secret, epoch: this.observer.epochOf(share.id) } : undefined;
       },
+      otherShare: (id) => this.shares.find((s) => s && s.id !== id)?.id,
+      createDecoy: () => this.serverNode.server.store.createShare("adversary-decoy").id,
     });
     this.observer = new Observer({
       now: () => this.scheduler.now,

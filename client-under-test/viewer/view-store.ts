@@ -40,7 +40,7 @@ export class ViewStore {
   readonly db: Database.Database;
   protected readonly crash: CrashPoints;
   protected readonly transact: Transact;
-  readonly #materializer: Materializer;
+  protected readonly materializer: Materializer;
   readonly #stmt;
   #state: ViewerState;
 
@@ -48,7 +48,7 @@ export class ViewStore {
     this.db = db;
     this.crash = crash;
     this.transact = sqliteTransact(db);
-    this.#materializer = new Materializer(db);
+    this.materializer = new Materializer(db);
     this.#stmt = {
       state: db.prepare(`SELECT viewer_id, share_id, secret, epoch, cursor, joined FROM viewer_state WHERE id = 1`),
       init: db.prepare(`INSERT OR IGNORE INTO viewer_state (id, viewer_id) VALUES (1, ?)`),
@@ -93,9 +93,9 @@ export class ViewStore {
 
   /** Starts from a snapshot: its session replaces the view and its cursor becomes ours, in one transaction. */
   installSnapshot(cursor: number, view: SessionView): void {
-    const share = this.#shareID();
+    const share = this.shareID();
     this.transact(() => {
-      this.#materializer.install(share, view);
+      this.materializer.install(share, view);
       this.writeCursor(cursor);
       this.#stmt.join.run();
     });
@@ -108,15 +108,14 @@ export class ViewStore {
    * view already holds (a push or a page seen again): skipped.
    */
   apply(entries: readonly LogEntry[]): Applied {
-    const share = this.#shareID();
+    const share = this.shareID();
     const before = this.#state.cursor;
     let cursor = before;
     let applied = 0;
     this.transact(() => {
       for (const entry of entries) {
         if (!this.accepts(entry.cursor, cursor)) continue;
-        this.#materializer.apply(share, entry.op.body);
-        this.#stmt.log.run(entry.cursor, entry.producer_id, entry.seq, entry.op.op_id);
+        this.applyOne(share, entry);
         cursor = entry.cursor;
         applied++;
       }
@@ -125,9 +124,20 @@ export class ViewStore {
       this.crash.reach("viewer.before_apply_commit");
     });
     if (applied === 0) return { applied, cursor_from: before, cursor_to: before };
-    this.#state = { ...this.#state, cursor };
+    this.moved(cursor);
     this.crash.reach("viewer.after_apply_commit");
     return { applied, cursor_from: before, cursor_to: cursor };
+  }
+
+  /** Materializes one entry and adds it to the local log, inside the caller's transaction. */
+  protected applyOne(shareID: string, entry: LogEntry): void {
+    this.materializer.apply(shareID, entry.op.body);
+    this.#stmt.log.run(entry.cursor, entry.producer_id, entry.seq, entry.op.op_id);
+  }
+
+  /** The cursor now stands at `cursor` (committed). */
+  protected moved(cursor: number): void {
+    this.#state = { ...this.#state, cursor };
   }
 
   /** Whether an entry at `entryCursor` is new to a view standing at `cursor`. */
@@ -140,10 +150,10 @@ export class ViewStore {
   }
 
   view(): SessionView {
-    return this.#materializer.view(this.#shareID());
+    return this.materializer.view(this.shareID());
   }
 
-  #shareID(): string {
+  protected shareID(): string {
     const share = this.#state.share_id;
     if (share === null) throw new Error("viewer is not bound to a share");
     return share;

@@ -59,6 +59,43 @@ function openSession(server: ServerEndpoint): { main: RpcStub<ShareApi>; close: 
   };
 }
 
+const REST_ORIGIN = "http://adversary.invalid";
+
+/**
+ * Tries each way in: returns (the attempt was accepted) if any one succeeds;
+ * otherwise throws a refusal, the first without a code if there is one.
+ */
+async function everyOneRefused(ways: (() => PromiseLike<unknown>)[]): Promise<void> {
+  const refusals: unknown[] = [];
+  let accepted = false;
+  for (const way of ways) {
+    try {
+      await way();
+      accepted = true;
+    } catch (error) {
+      refusals.push(error);
+    }
+  }
+  if (accepted) return;
+  throw refusals.find((e) => errorCode(e) === undefined) ?? refusals[0];
+}
+
+/** A REST error reply becomes the coded error it carries; a success is an acceptance. */
+async function restReply(response: Response): Promise<void> {
+  const body = (await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
+  if (response.ok) return;
+  const error = new Error(body.error?.message ?? `HTTP ${response.status}`) as Error & { code?: string };
+  if (body.error?.code !== undefined) error.code = body.error.code;
+  throw error;
+}
+
+async function restReadToken(server: ServerEndpoint, share: { id: string; secret: string }): Promise<string> {
+  const response = await server.app.fetch(
+    new Request(`${REST_ORIGIN}/api/share/${share.id}/redeem`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ secret: share.secret, scope: "read" }) }),
+  );
+  return ((await response.json()) as { token: string }).token;
+}
+
 const op = (n: number): Op => ({ seq: 1, op_id: `adversary_op_${n}`, body: { kind: "model.upsert", model_id: `adversary-${n}`, provider: "adversary", name: "forbidden" } });
 
 export interface AdversaryWorld {
@@ -67,6 +104,10 @@ export interface AdversaryWorld {
   serverDb(): Database.Database | undefined;
   /** The share's id, its secret now, and its epoch as committed. */
   share(index: number): { id: string; secret: string; epoch: number } | undefined;
+  /** Some other share of the world than this one, if there is one. */
+  otherShare(shareID: string): string | undefined;
+  /** Creates a share nobody in the world was given; returns its id. */
+  createDecoy(): string;
 }
 
 export class Adversary {
@@ -75,6 +116,7 @@ export class Adversary {
   /** A writer stub redeemed early and kept: stale once a revoke moves the epoch on. */
   #kept: { share: number; epoch: number; writer: RpcStub<WriterApi>; close: () => void } | null = null;
   #n = 0;
+  #decoyID: string | undefined;
 
   constructor(world: AdversaryWorld) {
     this.#world = world;
@@ -111,6 +153,10 @@ export class Adversary {
     const skip = (message: string): ForbiddenProbe => this.#log({ t, attempt, share: share?.id ?? "", outcome: "skipped", code: null, message, state_changed: false });
     if (!share || !server || !db) return skip("the server is down");
     if (attempt === "stale_append" && (!this.#kept || this.#kept.share !== shareIndex || this.#kept.epoch >= share.epoch)) return skip("no capability older than the share's epoch is held");
+    // Setup the attempt needs (a REST read token, a share nobody was given) is made before the "before" picture.
+    const readToken = attempt === "reader_append" || attempt === "reader_read_other" ? await restReadToken(server, share) : "";
+    const other = attempt === "reader_read_other" ? this.#decoy(share.id) : "";
+    if (!this.#world.server() || this.#world.serverDb() !== db) return skip("the server went down");
     const before = stateHash(db);
     const session = attempt === "stale_append" ? null : openSession(server);
     let outcome: ForbiddenProbe["outcome"] = "accepted";
@@ -125,10 +171,22 @@ export class Adversary {
         const writer = session!.main.redeem(share.id, share.secret, "write", `adversary-${shareIndex}`).capability as unknown as RpcStub<{ appendOps(producerID: string, ops: Op[]): unknown }>;
         await writer.appendOps(`adversary-other-${shareIndex}`, [op(n)]);
       }
-      else {
+      else if (attempt === "reader_read_other") {
+        // Capnweb: redeem the other share with this one's secret. REST: this share's read token on the other's log.
+        await everyOneRefused([
+          () => session!.main.redeem(other, share.secret, "read"),
+          async () => restReply(await server.app.fetch(new Request(`${REST_ORIGIN}/api/share/${other}/log?from=0&limit=10`, { headers: { authorization: `Bearer ${readToken}` } }))),
+        ]);
+      } else {
         const reader = session!.main.redeem(share.id, share.secret, "read").capability as unknown as RpcStub<ReaderApi & WriterApi>;
-        if (attempt === "reader_append") await reader.appendOps([op(n)]);
-        else await reader.revoke({ rotate_secret: false });
+        if (attempt === "reader_append") {
+          // On every transport: the capnweb reader, and REST's read token at /ops.
+          const body = JSON.stringify({ token: readToken, ops: [op(n)] });
+          await everyOneRefused([
+            () => reader.appendOps([op(n)]),
+            async () => restReply(await server.app.fetch(new Request(`${REST_ORIGIN}/api/share/${share.id}/ops`, { method: "POST", headers: { "content-type": "application/json" }, body }))),
+          ]);
+        } else await reader.revoke({ rotate_secret: false });
       }
     } catch (error) {
       outcome = "refused";
@@ -140,6 +198,18 @@ export class Adversary {
     const after = this.#world.serverDb();
     const state_changed = after !== undefined && !after.inTransaction && stateHash(after) !== before;
     return this.#log({ t, attempt, share: share.id, outcome, code, message, state_changed });
+  }
+
+  /**
+   * A share this reader was not given: another share of the world, else a
+   * decoy the adversary made once, before its first such attempt's "before"
+   * picture, so making it is not counted as a change.
+   */
+  #decoy(shareID: string): string {
+    const other = this.#world.otherShare(shareID);
+    if (other) return other;
+    this.#decoyID ??= this.#world.createDecoy();
+    return this.#decoyID;
   }
 
   #log(probe: ForbiddenProbe): ForbiddenProbe {

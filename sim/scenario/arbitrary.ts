@@ -155,9 +155,9 @@ export function scenarioArbitrary(options: GenerateOptions): fc.Arbitrary<Omit<S
       timeline: timelineArbitrary(profile),
       viewers: fc.array(viewerArbitrary, { maxLength: 3 }),
       page_limit: fc.integer({ min: 5, max: 100 }),
-      heartbeat_ms: fc.integer({ min: 500, max: 8000 }),
-      poll_min_ms: fc.integer({ min: 20, max: 500 }),
-      poll_spread: fc.integer({ min: 1, max: 20 }),
+      heartbeat_ms: fc.integer({ min: 1000, max: 10_000 }),
+      poll_min_ms: fc.integer({ min: 100, max: 1000 }),
+      poll_spread: fc.integer({ min: 2, max: 20 }),
     })
     .map((base) => ({
       description: `generated (${profile})`,
