@@ -23,6 +23,19 @@ describe("replaysim run", () => {
     expect(r.stdout).toMatch(/trace [0-9a-f]{64}/);
   }, 60_000);
 
+  test("several scenario files (a shell glob) run each on every transport they list, one verdict line each", async () => {
+    const r = await replaysim("run", "--scenario", "scenarios/viewer-revoke-rotating-secret.json", "scenarios/wrong-secret.json", "--json");
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ format: "replaysim-runs/1", verdict: "pass" });
+    const runs = out.runs as { file: string; transport: string; verdict: string }[];
+    expect(runs.filter((x) => x.file.includes("viewer-revoke")).map((x) => x.transport)).toEqual(["websocket", "http-batch", "rest"]);
+    expect(runs.every((x) => x.verdict === "pass")).toBe(true);
+    const bad = await replaysim("run", "--scenario", "scenarios/wrong-secret.json", "scenarios/viewer-crash-and-resume.json", "--html", "x.html");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--html needs a single run/);
+  }, 60_000);
+
   test("--html writes the run's timeline: one self-contained page, an <svg> with a lane per node", async () => {
     const out = join(mkdtempSync(join(tmpdir(), "replaysim-html-")), "t.html");
     const r = await replaysim("run", "--scenario", "scenarios/regressions/mutants/no-dedupe.json", "--mutant", "no-dedupe", "--html", out);

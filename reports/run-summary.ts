@@ -13,6 +13,11 @@ export function describeRun(result: RunResult): string {
   return `seed ${result.seed} ${result.transport}${label}${variant ? `, ${variant}` : ""}: ${s.ops} ops committed, ${s.applied} applied, ${s.faults} faults, ${seconds(s.sim_time_ms)} simulated in ${s.wall_ms.toFixed(0)} ms`;
 }
 
+function describeViewer(v: NonNullable<RunResult["final"]["viewers"]>[number]): string {
+  const how = v.stopped ? `stopped with ${v.stopped.code}` : v.left ? "left" : "following";
+  return `${v.node} at cursor ${v.cursor} (${v.applied} applied, ${how})`;
+}
+
 /** What a stopped run leaves to read: the stack of what the code under test threw, the last events before a hang. */
 export function witnessDetail(witness: Record<string, unknown>): string[] {
   const out: string[] = [];
@@ -31,6 +36,8 @@ export function consoleSummary(result: RunResult, repro: string): string[] {
   if (Object.keys(result.stats.faults_by_kind).length > 0) {
     lines.push(`faults: ${Object.entries(result.stats.faults_by_kind).map(([k, n]) => `${k} ${n}`).join(", ")}`);
   }
+  const viewers = result.final.viewers ?? [];
+  if (viewers.length > 0) lines.push(`viewers: ${viewers.map(describeViewer).join(", ")}`);
   for (const v of result.violations) {
     lines.push(`  ✗ ${v.checker}/${v.anomaly}${v.t_ms === null ? "" : ` at ${v.t_ms} ms`}: ${v.message}`);
     lines.push(...witnessDetail(v.witness));
@@ -49,6 +56,7 @@ export function runJson(result: RunResult): Record<string, unknown> {
     trace_hash: result.trace_hash,
     violations: result.violations.map((v) => ({ checker: v.checker, anomaly: v.anomaly, message: v.message, t_ms: v.t_ms, witness: v.witness })),
     coverage: result.coverage,
+    ...(result.final.viewers ? { viewers: result.final.viewers } : {}),
     stats: {
       ops: s.ops,
       applied: s.applied,

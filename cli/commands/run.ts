@@ -10,11 +10,56 @@ import type { RunResult } from "../../sim/run-scenario.ts";
 import { reproCommand } from "../../sim/explore/repro.ts";
 import { PROFILES, type Profile } from "../../sim/scenario/arbitrary.ts";
 import { generateScenario } from "../../sim/scenario/generate.ts";
-import { loadScenarioFile, resolveScenario, ScenarioError } from "../../sim/scenario/load.ts";
+import { loadScenarioFile, resolveScenario, ScenarioError, scenarioTransports } from "../../sim/scenario/load.ts";
 import { TRANSPORTS, type Scenario, type TransportName } from "../../sim/scenario/schema.ts";
-import { UsageError } from "../args.ts";
-import type { Command } from "../command.ts";
+import { UsageError, type FlagValues } from "../args.ts";
+import type { Command, Io } from "../command.ts";
 import { RUN_TIMEOUT_FLAG } from "../run-timeout.ts";
+
+/** Every (file, transport) a `run --scenario` asks for: each file on each transport it lists, or on the one given. */
+function scenarioMatrix(files: readonly string[], transport: TransportName | undefined): { file: string; transport: TransportName }[] {
+  try {
+    return files.flatMap((file) => (transport ? [transport] : scenarioTransports(loadScenarioFile(file))).map((t) => ({ file, transport: t })));
+  } catch (error) {
+    if (error instanceof ScenarioError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** Several runs: one verdict line each (or one JSON object listing them); exit 1 if any failed. */
+async function runMatrix(matrix: { file: string; transport: TransportName }[], flags: FlagValues, io: Io): Promise<number> {
+  for (const name of ["history", "html", "seed", "mutant", "variant"]) {
+    if (flags[name] !== undefined) throw new UsageError(`--${name} needs a single run: give one scenario file and --transport`);
+  }
+  const run_timeout_ms = flags["run-timeout"] as number;
+  const check = flags["check-determinism"] === true;
+  const scenarios = matrix.map(({ file, transport }) => {
+    try {
+      const scenario = resolveScenario(loadScenarioFile(file), transport);
+      partsFor(scenario);
+      return { file, scenario };
+    } catch (error) {
+      if (error instanceof ScenarioError || error instanceof UnknownPartsError) throw new UsageError(error.message);
+      throw error;
+    }
+  });
+  const pool = openPool(check ? 2 : 1, run_timeout_ms);
+  const results: RunResult[] = [];
+  try {
+    for (const { file, scenario } of scenarios) {
+      const repro = reproCommand({ scenario: file, transport: scenario.transport, ...(run_timeout_ms !== RUN_TIMEOUT_MS_DEFAULT ? { run_timeout_ms } : {}), check_determinism: check });
+      const result = check ? await runJudged(pool, scenario, { twice: true, repro }) : await single(pool, scenario, repro, false);
+      results.push(result);
+      if (!flags.json) for (const line of [`${file}:`, ...consoleSummary(result, repro)]) io.out(line);
+    }
+  } finally {
+    await pool.close();
+  }
+  const failed = results.filter((r) => r.verdict !== "pass").length;
+  if (flags.json) io.out(JSON.stringify({ format: "replaysim-runs/1", verdict: failed === 0 ? "pass" : "fail", runs: results.map((r, i) => ({ file: scenarios[i]!.file, ...runJson(r) })) }));
+  else io.out(`${results.length - failed} of ${results.length} runs passed`);
+  return failed === 0 ? 0 : 1;
+}
 
 async function single(pool: TaskPool, scenario: Scenario, repro: string, keepHistory: boolean): Promise<RunResult> {
   const run = await runGuarded(pool, scenario, { repro, ...(keepHistory ? { keep: "history" as const } : {}) });
@@ -39,13 +84,24 @@ export const runCommand: Command = {
       { name: "check-determinism", kind: "bool", description: "run the scenario twice, on two workers, and fail if the trace hashes differ" },
       { name: "html", kind: "string", value: "FILE", description: "also write the run's timeline: one self-contained HTML page" },
     ],
-    notes: ["Exit codes: 0 pass, 1 a checker found a violation, 2 bad input.", "Example: replaysim run --seed 7 --json"],
+    positional: { name: "FILE", description: "more scenario files after --scenario FILE; a shell glob works (--scenario scenarios/viewer-*.json)", min: 0 },
+    notes: [
+      "A scenario file that lists several transports runs on each of them unless --transport picks one; several files run one after another.",
+      "Exit codes: 0 pass, 1 a checker found a violation, 2 bad input.",
+      "Example: replaysim run --seed 7 --json",
+    ],
   },
   async run(flags, io) {
     const seed = flags.seed as number | undefined;
     const file = flags.scenario as string | undefined;
     const transport = flags.transport as TransportName | undefined;
+    const more = (flags._ as string[] | undefined) ?? [];
+    if (more.length > 0 && file === undefined) throw new UsageError(`unexpected argument '${more[0]}' (scenario files follow --scenario)`);
     if (seed === undefined && file === undefined) throw new UsageError("give --seed S, --scenario FILE, or both");
+    if (file !== undefined) {
+      const matrix = scenarioMatrix([file, ...more], transport);
+      if (matrix.length > 1) return runMatrix(matrix, flags, io);
+    }
     const mutant = flags.mutant as string | undefined;
     const variant = flags.variant as string | undefined;
     let scenario: Scenario;
