@@ -14,6 +14,7 @@ import { RandomStreams } from "./kernel/prng.ts";
 import { runMonitor } from "./kernel/run-monitor.ts";
 import { Incarnation, Scheduler } from "./kernel/scheduler.ts";
 import { settle } from "./kernel/settle.ts";
+import { prepared } from "./kernel/statement-cache.ts";
 import type { HttpFate, NetworkHost, ServerEndpoint, WsFate } from "./network/host.ts";
 import { HttpNetwork } from "./network/http-network.ts";
 import { attachHttpHandler, SIM_ORIGIN } from "./network/msw-gateway.ts";
@@ -295,7 +296,7 @@ export class World implements NetworkHost, NodeHost {
     const db = client.liveDb;
     if (!db || db.inTransaction) return -1;
     try {
-      return db.prepare(`SELECT COUNT(*) FROM outbox WHERE seq > (SELECT acked_seq FROM sync_state WHERE id = 1)`).pluck().get() as number;
+      return prepared(db, `SELECT COUNT(*) FROM outbox WHERE seq > (SELECT acked_seq FROM sync_state WHERE id = 1)`).pluck().get() as number;
     } catch {
       return -1; // a seed design without the reference outbox
     }

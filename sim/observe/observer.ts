@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import type { ForbiddenProbe } from "../adversary/adversary.ts";
 import type { CoverageCondition } from "../coverage/conditions.ts";
+import { prepared } from "../kernel/statement-cache.ts";
 import { capnwebRedeems, cursorsIn, errorCodesIn, jsonValues, logEntriesIn, numberFieldAbove, opIdsIn, snapshotCursorsIn } from "./wire-parse.ts";
 
 const rejectedIn = (values: readonly unknown[]) => numberFieldAbove(values, "rejected", 0);
@@ -164,6 +165,8 @@ export class Observer {
   readonly #titled = new Set<string>();
   readonly #lastSample = new Map<string, string>();
   readonly #serverStatements = new WeakMap<Database.Database, ServerStatements>();
+  /** The server connection's `total_changes()` when it was last read. */
+  readonly #serverChanges = new WeakMap<Database.Database, number>();
   readonly #clientStatements = new WeakMap<Database.Database, Database.Statement>();
   /** The credential of the HTTP request each node has at the server now: its reply is judged by it. */
   readonly #requestCredential = new Map<string, Credential | null>();
@@ -244,7 +247,7 @@ export class Observer {
   #epochNow(share: string): number {
     const db = this.#world.serverDb();
     if (!db || db.inTransaction) return this.epochOf(share);
-    const row = db.prepare(`SELECT epoch FROM shares WHERE id = ?`).get(share) as { epoch: number } | undefined;
+    const row = prepared(db, `SELECT epoch FROM shares WHERE id = ?`).get(share) as { epoch: number } | undefined;
     return row?.epoch ?? this.epochOf(share);
   }
 
@@ -265,7 +268,7 @@ export class Observer {
     const db = this.#world.viewerDb(node);
     if (!db) return true;
     if (db.inTransaction) return false;
-    const row = db.prepare(`SELECT cursor FROM viewer_state WHERE id = 1`).get() as { cursor: number } | undefined;
+    const row = prepared(db, `SELECT cursor FROM viewer_state WHERE id = 1`).get() as { cursor: number } | undefined;
     if (!row) return true;
     const before = this.#viewerCursor.get(node);
     if (before === row.cursor) return true;
@@ -341,6 +344,10 @@ export class Observer {
   }
 
   #watchServer(t: number, db: Database.Database): void {
+    // Most events commit nothing on the server: one cheap count tells, before reading every share.
+    const changes = prepared(db, `SELECT total_changes()`).pluck().get() as number;
+    if (this.#serverChanges.get(db) === changes) return;
+    this.#serverChanges.set(db, changes);
     let s = this.#serverStatements.get(db);
     if (!s) {
       s = {
