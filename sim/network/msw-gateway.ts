@@ -1,43 +1,43 @@
-import { http, HttpResponse } from "msw";
-import { setupServer, type SetupServer } from "msw/node";
+import { FetchInterceptor } from "@mswjs/interceptors/fetch";
 
-// msw intercepts fetch process-wide, so one gateway serves whichever simulated
-// world is running. Runs never overlap (see run-lock.ts), so "the active
-// world" is well defined. Requests to other origins pass through untouched.
+// Every HTTP request of the simulated clients is their real `fetch` call,
+// intercepted in-process by msw's fetch interceptor (@mswjs/interceptors, the
+// layer msw itself is built on). msw's request handlers add route matching,
+// cookie jars and interceptors for http.request and XMLHttpRequest that no
+// simulated client uses; the simulator needs none of them, so it sits on the
+// interceptor directly. The interception is process-wide, so one gateway
+// serves whichever world runs: runs never overlap (see run-lock.ts). Requests
+// to other origins pass through untouched.
 
 export const SIM_ORIGIN = "http://share.replaysim.test";
+const PREFIX = `${SIM_ORIGIN}/`;
 
 export type HttpHandler = (request: Request) => Promise<Response>;
 
-let server: SetupServer | undefined;
+let interceptor: FetchInterceptor | undefined;
 let active: HttpHandler | undefined;
 
 function install(): void {
-  if (server) return;
-  const created = setupServer(
-    http.all(`${SIM_ORIGIN}/*`, ({ request }) => (active ? active(request) : HttpResponse.error())),
-  );
-  created.listen({ onUnhandledRequest: "bypass" });
-  server = created;
+  if (interceptor) return;
+  const created = new FetchInterceptor();
+  created.apply();
+  created.on("request", async ({ request, controller }) => {
+    if (!request.url.startsWith(PREFIX)) return;
+    controller.respondWith(active ? await active(request) : networkError());
+  });
+  interceptor = created;
 }
 
-/**
- * Routes intercepted requests to `handler` until the returned function is
- * called. Detaching also restarts msw: it keeps a frame for every request
- * until a response event, and a network error never sends one, so each
- * dropped request would otherwise keep its whole world alive.
- */
+/** Routes intercepted requests to `handler` until the returned function is called. */
 export function attachHttpHandler(handler: HttpHandler): () => void {
   install();
   active = handler;
   return () => {
-    if (active !== handler) return;
-    active = undefined;
-    server!.close();
-    server!.listen({ onUnhandledRequest: "bypass" });
+    if (active === handler) active = undefined;
   };
 }
 
+/** What a lost request or reply looks like to `fetch`: it rejects with a TypeError. */
 export function networkError(): Response {
-  return HttpResponse.error();
+  return Response.error();
 }
