@@ -9,6 +9,9 @@ import type { Scope } from "./rpc.ts";
 
 const idSchema = z.string().min(1).max(128).regex(/^[A-Za-z0-9_.:-]+$/, "only letters, digits and _.:-");
 const secretSchema = z.string().min(1).max(256);
+// Built once: a schema built per call costs more than the check itself.
+const scopeSchema = z.enum(["write", "read"]);
+const nonNegativeIntSchema = z.int().min(0);
 
 function describe(error: z.ZodError, root: string): string {
   const issue = error.issues[0];
@@ -35,7 +38,7 @@ export function parseSecret(value: unknown): string {
 }
 
 export function parseScope(value: unknown): Scope {
-  return parseWith(z.enum(["write", "read"]), value, "scope", "invalid_request");
+  return parseWith(scopeSchema, value, "scope", "invalid_request");
 }
 
 export function parseOptionalProducer(value: unknown): string | undefined {
@@ -43,7 +46,7 @@ export function parseOptionalProducer(value: unknown): string | undefined {
 }
 
 export function parseNonNegativeInt(value: unknown, field: string): number {
-  return parseWith(z.int().min(0), value, field, "invalid_request");
+  return parseWith(nonNegativeIntSchema, value, field, "invalid_request");
 }
 
 /**
