@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { lazyStatements } from "./sqlite-statements.ts";
 import type { OpBody } from "./ops.ts";
 import type { SessionView } from "./session-view.ts";
 
@@ -8,116 +9,93 @@ import type { SessionView } from "./session-view.ts";
 // both use it, so "the same session" means the same rows on both sides.
 
 export class Materializer {
-  readonly #upsertSession;
-  readonly #upsertMessage;
-  readonly #upsertPart;
-  readonly #appendPart;
-  readonly #replaceDiff;
-  readonly #upsertModel;
-  readonly #removeMessage;
-  readonly #removeMessageParts;
-  readonly #removePart;
-  readonly #readSession;
-  readonly #readMessages;
-  readonly #readParts;
-  readonly #readDiffs;
-  readonly #readModels;
-  readonly #clear: Database.Statement[];
+  readonly #s;
+  readonly #db: Database.Database;
 
   constructor(db: Database.Database) {
-    this.#upsertSession = db.prepare(
-      `INSERT INTO sessions (share_id, title, directory) VALUES (?, ?, ?)
+    // Prepared on first use: a process that restarts opens its database again.
+    this.#s = lazyStatements(db, {
+      upsertSession: `INSERT INTO sessions (share_id, title, directory) VALUES (?, ?, ?)
        ON CONFLICT (share_id) DO UPDATE SET title = excluded.title, directory = COALESCE(excluded.directory, sessions.directory)`,
-    );
-    this.#upsertMessage = db.prepare(
-      `INSERT INTO messages (share_id, message_id, role, model_id, finish) VALUES (?, ?, ?, ?, ?)
+      upsertMessage: `INSERT INTO messages (share_id, message_id, role, model_id, finish) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (share_id, message_id) DO UPDATE SET role = excluded.role, model_id = COALESCE(excluded.model_id, messages.model_id),
          finish = COALESCE(excluded.finish, messages.finish)`,
-    );
-    // Absent text or state leaves the stored one alone: tool parts update state only.
-    this.#upsertPart = db.prepare(
-      `INSERT INTO parts (share_id, part_id, message_id, type, text, state) VALUES (?, ?, ?, ?, COALESCE(?, ''), ?)
+      upsertPart: `INSERT INTO parts (share_id, part_id, message_id, type, text, state) VALUES (?, ?, ?, ?, COALESCE(?, ''), ?)
        ON CONFLICT (share_id, part_id) DO UPDATE SET message_id = excluded.message_id, type = excluded.type,
          text = COALESCE(?, parts.text), state = COALESCE(excluded.state, parts.state)`,
-    );
-    this.#appendPart = db.prepare(
-      `INSERT INTO parts (share_id, part_id, message_id, type, text, state) VALUES (?, ?, ?, 'text', ?, NULL)
+      appendPart: `INSERT INTO parts (share_id, part_id, message_id, type, text, state) VALUES (?, ?, ?, 'text', ?, NULL)
        ON CONFLICT (share_id, part_id) DO UPDATE SET text = parts.text || excluded.text`,
-    );
-    this.#replaceDiff = db.prepare(
-      `INSERT INTO diffs (share_id, path, additions, deletions, patch) VALUES (?, ?, ?, ?, ?)
+      replaceDiff: `INSERT INTO diffs (share_id, path, additions, deletions, patch) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (share_id, path) DO UPDATE SET additions = excluded.additions, deletions = excluded.deletions, patch = excluded.patch`,
-    );
-    this.#upsertModel = db.prepare(
-      `INSERT INTO models (share_id, model_id, provider, name) VALUES (?, ?, ?, ?)
+      upsertModel: `INSERT INTO models (share_id, model_id, provider, name) VALUES (?, ?, ?, ?)
        ON CONFLICT (share_id, model_id) DO UPDATE SET provider = excluded.provider, name = excluded.name`,
-    );
-    this.#removeMessage = db.prepare(`DELETE FROM messages WHERE share_id = ? AND message_id = ?`);
-    this.#removeMessageParts = db.prepare(`DELETE FROM parts WHERE share_id = ? AND message_id = ?`);
-    this.#removePart = db.prepare(`DELETE FROM parts WHERE share_id = ? AND part_id = ?`);
-    this.#readSession = db.prepare(`SELECT title, directory FROM sessions WHERE share_id = ?`);
-    this.#readMessages = db.prepare(`SELECT message_id, role, model_id, finish FROM messages WHERE share_id = ? ORDER BY message_id`);
-    this.#readParts = db.prepare(`SELECT part_id, message_id, type, text, state FROM parts WHERE share_id = ? ORDER BY part_id`);
-    this.#readDiffs = db.prepare(`SELECT path, additions, deletions, patch FROM diffs WHERE share_id = ? ORDER BY path`);
-    this.#readModels = db.prepare(`SELECT model_id, provider, name FROM models WHERE share_id = ? ORDER BY model_id`);
-    this.#clear = ["sessions", "messages", "parts", "diffs", "models"].map((t) => db.prepare(`DELETE FROM ${t} WHERE share_id = ?`));
+      removeMessage: `DELETE FROM messages WHERE share_id = ? AND message_id = ?`,
+      removeMessageParts: `DELETE FROM parts WHERE share_id = ? AND message_id = ?`,
+      removePart: `DELETE FROM parts WHERE share_id = ? AND part_id = ?`,
+      readSession: `SELECT title, directory FROM sessions WHERE share_id = ?`,
+      readMessages: `SELECT message_id, role, model_id, finish FROM messages WHERE share_id = ? ORDER BY message_id`,
+      readParts: `SELECT part_id, message_id, type, text, state FROM parts WHERE share_id = ? ORDER BY part_id`,
+      readDiffs: `SELECT path, additions, deletions, patch FROM diffs WHERE share_id = ? ORDER BY path`,
+      readModels: `SELECT model_id, provider, name FROM models WHERE share_id = ? ORDER BY model_id`,
+    });
+    this.#db = db;
   }
 
   /** Replaces the share's whole session with a snapshot, inside the caller's transaction. */
   install(shareID: string, view: SessionView): void {
-    for (const clear of this.#clear) clear.run(shareID);
-    if (view.session) this.#upsertSession.run(shareID, view.session.title, view.session.directory);
-    for (const m of view.messages) this.#upsertMessage.run(shareID, m.message_id, m.role, m.model_id, m.finish);
+    for (const table of ["sessions", "messages", "parts", "diffs", "models"]) this.#db.prepare(`DELETE FROM ${table} WHERE share_id = ?`).run(shareID);
+    if (view.session) this.#s.upsertSession.run(shareID, view.session.title, view.session.directory);
+    for (const m of view.messages) this.#s.upsertMessage.run(shareID, m.message_id, m.role, m.model_id, m.finish);
     for (const p of view.parts) {
       const state = p.state === null || p.state === undefined ? null : JSON.stringify(p.state);
-      this.#upsertPart.run(shareID, p.part_id, p.message_id, p.type, p.text, state, p.text);
+      this.#s.upsertPart.run(shareID, p.part_id, p.message_id, p.type, p.text, state, p.text);
     }
-    for (const d of view.diffs) this.#replaceDiff.run(shareID, d.path, d.additions, d.deletions, d.patch);
-    for (const m of view.models) this.#upsertModel.run(shareID, m.model_id, m.provider, m.name);
+    for (const d of view.diffs) this.#s.replaceDiff.run(shareID, d.path, d.additions, d.deletions, d.patch);
+    for (const m of view.models) this.#s.upsertModel.run(shareID, m.model_id, m.provider, m.name);
   }
 
   apply(shareID: string, body: OpBody): void {
     switch (body.kind) {
       case "session.upsert":
-        this.#upsertSession.run(shareID, body.title, body.directory ?? null);
+        this.#s.upsertSession.run(shareID, body.title, body.directory ?? null);
         return;
       case "message.upsert":
-        this.#upsertMessage.run(shareID, body.message_id, body.role, body.model_id ?? null, body.finish ?? null);
+        this.#s.upsertMessage.run(shareID, body.message_id, body.role, body.model_id ?? null, body.finish ?? null);
         return;
       case "message.remove":
-        this.#removeMessageParts.run(shareID, body.message_id);
-        this.#removeMessage.run(shareID, body.message_id);
+        this.#s.removeMessageParts.run(shareID, body.message_id);
+        this.#s.removeMessage.run(shareID, body.message_id);
         return;
       case "part.remove":
-        this.#removePart.run(shareID, body.part_id);
+        this.#s.removePart.run(shareID, body.part_id);
         return;
       case "part.upsert": {
         const state = body.state === undefined ? null : JSON.stringify(body.state);
         const text = body.text ?? null;
-        this.#upsertPart.run(shareID, body.part_id, body.message_id, body.type, text, state, text);
+        this.#s.upsertPart.run(shareID, body.part_id, body.message_id, body.type, text, state, text);
         return;
       }
       case "part.append":
-        this.#appendPart.run(shareID, body.part_id, body.message_id, body.text);
+        this.#s.appendPart.run(shareID, body.part_id, body.message_id, body.text);
         return;
       case "diff.replace":
-        this.#replaceDiff.run(shareID, body.path, body.additions, body.deletions, body.patch);
+        this.#s.replaceDiff.run(shareID, body.path, body.additions, body.deletions, body.patch);
         return;
       case "model.upsert":
-        this.#upsertModel.run(shareID, body.model_id, body.provider, body.name);
+        this.#s.upsertModel.run(shareID, body.model_id, body.provider, body.name);
         return;
     }
   }
 
   view(shareID: string): SessionView {
-    const session = this.#readSession.get(shareID) as { title: string; directory: string | null } | undefined;
-    const parts = this.#readParts.all(shareID) as { part_id: string; message_id: string; type: string; text: string; state: string | null }[];
+    const session = this.#s.readSession.get(shareID) as { title: string; directory: string | null } | undefined;
+    const parts = this.#s.readParts.all(shareID) as { part_id: string; message_id: string; type: string; text: string; state: string | null }[];
     return {
       session: session ? { title: session.title, directory: session.directory } : null,
-      messages: this.#readMessages.all(shareID) as SessionView["messages"],
+      messages: this.#s.readMessages.all(shareID) as SessionView["messages"],
       parts: parts.map((p) => ({ ...p, state: p.state === null ? null : JSON.parse(p.state) })),
-      diffs: this.#readDiffs.all(shareID) as SessionView["diffs"],
-      models: this.#readModels.all(shareID) as SessionView["models"],
+      diffs: this.#s.readDiffs.all(shareID) as SessionView["diffs"],
+      models: this.#s.readModels.all(shareID) as SessionView["models"],
     };
   }
 }

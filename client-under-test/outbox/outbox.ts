@@ -1,4 +1,5 @@
 import Database from "better-sqlite3";
+import { lazyStatements } from "../../protocol/sqlite-statements.ts";
 import type { Op, OpBody } from "../../protocol/ops.ts";
 import type { CrashPoints, Ids } from "../../protocol/ports.ts";
 import { configure, migrate } from "../../protocol/sqlite-migrations.ts";
@@ -54,20 +55,20 @@ export class Outbox {
     this.db = db;
     this.#crash = crash;
     this.#transact = sqliteTransact(db);
-    this.#stmt = {
-      state: db.prepare(`SELECT producer_id, share_id, secret, epoch, acked_seq, cursor, last_enqueued_seq FROM sync_state WHERE id = 1`),
-      init: db.prepare(`INSERT OR IGNORE INTO sync_state (id, producer_id) VALUES (1, ?)`),
+    this.#stmt = lazyStatements(db, {
+      state: `SELECT producer_id, share_id, secret, epoch, acked_seq, cursor, last_enqueued_seq FROM sync_state WHERE id = 1`,
+      init: `INSERT OR IGNORE INTO sync_state (id, producer_id) VALUES (1, ?)`,
       // Binding never resets epoch or cursor: a fresh outbox has both at 0, and
       // rebinding the same share (say, with a rotated secret) must not move the cursor back.
-      bind: db.prepare(`UPDATE sync_state SET share_id = ?, secret = ? WHERE id = 1`),
-      insert: db.prepare(`INSERT INTO outbox (seq, op_id, body, enqueued_ms) VALUES (?, ?, ?, ?)`),
-      bumpSeq: db.prepare(`UPDATE sync_state SET last_enqueued_seq = ? WHERE id = 1`),
-      pending: db.prepare(`SELECT seq, op_id, body FROM outbox WHERE seq >= ? ORDER BY seq LIMIT ?`),
-      setAcked: db.prepare(`UPDATE sync_state SET acked_seq = ? WHERE id = 1`),
-      trim: db.prepare(`DELETE FROM outbox WHERE seq <= ?`),
-      setCursor: db.prepare(`UPDATE sync_state SET cursor = ? WHERE id = 1`),
-      setEpoch: db.prepare(`UPDATE sync_state SET epoch = ? WHERE id = 1`),
-    };
+      bind: `UPDATE sync_state SET share_id = ?, secret = ? WHERE id = 1`,
+      insert: `INSERT INTO outbox (seq, op_id, body, enqueued_ms) VALUES (?, ?, ?, ?)`,
+      bumpSeq: `UPDATE sync_state SET last_enqueued_seq = ? WHERE id = 1`,
+      pending: `SELECT seq, op_id, body FROM outbox WHERE seq >= ? ORDER BY seq LIMIT ?`,
+      setAcked: `UPDATE sync_state SET acked_seq = ? WHERE id = 1`,
+      trim: `DELETE FROM outbox WHERE seq <= ?`,
+      setCursor: `UPDATE sync_state SET cursor = ? WHERE id = 1`,
+      setEpoch: `UPDATE sync_state SET epoch = ? WHERE id = 1`,
+    });
     if (this.#stmt.state.get() === undefined) this.#stmt.init.run(ids.next("prd"));
     this.#state = this.#read();
   }

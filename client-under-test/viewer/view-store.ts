@@ -1,4 +1,5 @@
 import Database from "better-sqlite3";
+import { lazyStatements } from "../../protocol/sqlite-statements.ts";
 import { Materializer } from "../../protocol/materialize.ts";
 import type { CrashPoints, Ids } from "../../protocol/ports.ts";
 import type { LogEntry } from "../../protocol/rpc.ts";
@@ -49,15 +50,15 @@ export class ViewStore {
     this.crash = crash;
     this.transact = sqliteTransact(db);
     this.materializer = new Materializer(db);
-    this.#stmt = {
-      state: db.prepare(`SELECT viewer_id, share_id, secret, epoch, cursor, joined FROM viewer_state WHERE id = 1`),
-      init: db.prepare(`INSERT OR IGNORE INTO viewer_state (id, viewer_id) VALUES (1, ?)`),
-      bind: db.prepare(`UPDATE viewer_state SET share_id = ?, secret = ? WHERE id = 1`),
-      setCursor: db.prepare(`UPDATE viewer_state SET cursor = ? WHERE id = 1`),
-      setEpoch: db.prepare(`UPDATE viewer_state SET epoch = ? WHERE id = 1`),
-      join: db.prepare(`UPDATE viewer_state SET joined = 1 WHERE id = 1`),
-      log: db.prepare(`INSERT INTO viewer_log (cursor, producer_id, seq, op_id) VALUES (?, ?, ?, ?)`),
-    };
+    this.#stmt = lazyStatements(db, {
+      state: `SELECT viewer_id, share_id, secret, epoch, cursor, joined FROM viewer_state WHERE id = 1`,
+      init: `INSERT OR IGNORE INTO viewer_state (id, viewer_id) VALUES (1, ?)`,
+      bind: `UPDATE viewer_state SET share_id = ?, secret = ? WHERE id = 1`,
+      setCursor: `UPDATE viewer_state SET cursor = ? WHERE id = 1`,
+      setEpoch: `UPDATE viewer_state SET epoch = ? WHERE id = 1`,
+      join: `UPDATE viewer_state SET joined = 1 WHERE id = 1`,
+      log: `INSERT INTO viewer_log (cursor, producer_id, seq, op_id) VALUES (?, ?, ?, ?)`,
+    });
     if (this.#stmt.state.get() === undefined) this.#stmt.init.run(ids.next("vwr"));
     this.#state = this.readState();
   }

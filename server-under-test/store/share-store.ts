@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { lazyStatements } from "../../protocol/sqlite-statements.ts";
 import { protocolError } from "../../protocol/errors.ts";
 import type { Limits } from "../../protocol/limits.ts";
 import type { Op, OpBody } from "../../protocol/ops.ts";
@@ -81,25 +82,23 @@ export class ShareStore {
     this.parts = { ...referenceStoreParts(deps.db), ...parts };
     this.materializer = new Materializer(deps.db);
     const db = deps.db;
-    this.#stmt = {
-      insertShare: db.prepare(`INSERT INTO shares (id, session_id, secret_hash, epoch, cursor, created_ms) VALUES (?, ?, ?, 0, 0, ?)`),
-      share: db.prepare(`SELECT id, session_id, secret_hash, epoch, cursor FROM shares WHERE id = ?`),
-      lastSeq: db.prepare(`SELECT last_seq FROM producers WHERE share_id = ? AND producer_id = ?`).pluck(),
-      saveLastSeq: db.prepare(
+    this.#stmt = lazyStatements(db, {
+      insertShare: `INSERT INTO shares (id, session_id, secret_hash, epoch, cursor, created_ms) VALUES (?, ?, ?, 0, 0, ?)`,
+      share: `SELECT id, session_id, secret_hash, epoch, cursor FROM shares WHERE id = ?`,
+      lastSeq: (d) => d.prepare(`SELECT last_seq FROM producers WHERE share_id = ? AND producer_id = ?`).pluck(),
+      saveLastSeq:
         `INSERT INTO producers (share_id, producer_id, last_seq) VALUES (?, ?, ?)
          ON CONFLICT (share_id, producer_id) DO UPDATE SET last_seq = excluded.last_seq`,
-      ),
-      insertLog: db.prepare(`INSERT INTO share_log (share_id, cursor, producer_id, seq, epoch, op) VALUES (?, ?, ?, ?, ?, ?)`),
-      readLog: db.prepare(
+      insertLog: `INSERT INTO share_log (share_id, cursor, producer_id, seq, epoch, op) VALUES (?, ?, ?, ?, ?, ?)`,
+      readLog:
         `SELECT cursor, producer_id, seq, op FROM share_log WHERE share_id = ? AND cursor > ? ORDER BY cursor LIMIT ?`,
-      ),
-      revoke: db.prepare(`UPDATE shares SET epoch = epoch + 1, secret_hash = ? WHERE id = ?`),
-      insertToken: db.prepare(`INSERT INTO write_tokens (token_hash, share_id, producer_id, epoch) VALUES (?, ?, ?, ?)`),
-      token: db.prepare(`SELECT share_id, producer_id, epoch FROM write_tokens WHERE token_hash = ?`),
-      insertReadToken: db.prepare(`INSERT INTO read_tokens (token_hash, share_id, epoch) VALUES (?, ?, ?)`),
-      readToken: db.prepare(`SELECT share_id, epoch FROM read_tokens WHERE token_hash = ?`),
-      deleteShare: db.prepare(`DELETE FROM shares WHERE id = ?`),
-    };
+      revoke: `UPDATE shares SET epoch = epoch + 1, secret_hash = ? WHERE id = ?`,
+      insertToken: `INSERT INTO write_tokens (token_hash, share_id, producer_id, epoch) VALUES (?, ?, ?, ?)`,
+      token: `SELECT share_id, producer_id, epoch FROM write_tokens WHERE token_hash = ?`,
+      insertReadToken: `INSERT INTO read_tokens (token_hash, share_id, epoch) VALUES (?, ?, ?)`,
+      readToken: `SELECT share_id, epoch FROM read_tokens WHERE token_hash = ?`,
+      deleteShare: `DELETE FROM shares WHERE id = ?`,
+    });
   }
 
   createShare(sessionID: string): { id: string; secret: string } {

@@ -18,6 +18,8 @@ export class History {
   readonly #hash: Hash = createHash("sha256");
   readonly #onLine: ((line: string) => void) | undefined;
   #digest: string | undefined;
+  /** Lines not yet fed to the hash: one update per chunk costs less than one per line, and hashes the same bytes. */
+  #pending = "";
 
   /** `onLine` sees each canonical line as it is recorded (the run monitor keeps the last few). */
   constructor(onLine?: (line: string) => void) {
@@ -29,15 +31,24 @@ export class History {
     const event = { t, node, type, data };
     this.events.push(event);
     const line = canonicalJson([t, node, type, data]);
-    this.#hash.update(`${line}\n`);
+    this.#pending += `${line}\n`;
+    if (this.#pending.length > 65_536) this.#flush();
     this.#onLine?.(line);
     return event;
   }
 
   /** Seals the history and returns its trace hash. */
   traceHash(): string {
-    this.#digest ??= this.#hash.digest("hex");
+    if (this.#digest === undefined) {
+      this.#flush();
+      this.#digest = this.#hash.digest("hex");
+    }
     return this.#digest;
+  }
+
+  #flush(): void {
+    this.#hash.update(this.#pending);
+    this.#pending = "";
   }
 
   /** The canonical text the trace hash is computed over. */

@@ -58,6 +58,8 @@ const PROVIDERS = ["anthropic", "openai", "local"];
 const FINISH = ["stop", "length", "tool-calls", "error"] as const;
 /** Multi-byte UTF-8: 4 bytes (and two UTF-16 units), 3 bytes, 2 bytes. */
 const WIDE = ["😀", "🚀", "中", "文", "é", "ß"];
+/** UTF-8 bytes of each WIDE character, and drawn the way drawPick draws, so the draws stay those of earlier runs. */
+const WIDE_BYTES = WIDE.map((c) => Buffer.byteLength(c));
 const TOOLS = ["read", "edit", "bash", "grep"];
 
 function words(random: Random, n: number): string {
@@ -69,13 +71,13 @@ function words(random: Random, n: number): string {
 /** A body whose JSON is exactly `bytes` UTF-8 bytes: `make(text)` filled with multi-byte text, then ASCII. */
 export function bodyOfBytes(random: Random, bytes: number, make: (text: string) => OpBody): OpBody {
   let left = bytes - Buffer.byteLength(JSON.stringify(make("")));
-  let text = "";
+  const chars: string[] = [];
   while (left > 4) {
-    const c = drawPick(random, WIDE);
-    text += c;
-    left -= Buffer.byteLength(c);
+    const i = Math.floor(random.next() * WIDE.length); // = drawPick(random, WIDE), by index
+    chars.push(WIDE[i]!);
+    left -= WIDE_BYTES[i]!;
   }
-  return make(text + "x".repeat(Math.max(0, left)));
+  return make(chars.join("") + "x".repeat(Math.max(0, left)));
 }
 
 /**
