@@ -14,6 +14,7 @@ import { loadScenarioFile, resolveScenario, ScenarioError } from "../../sim/scen
 import { TRANSPORTS, type Scenario, type TransportName } from "../../sim/scenario/schema.ts";
 import { UsageError } from "../args.ts";
 import type { Command } from "../command.ts";
+import { cpuProfileOption, PROFILE_CPU_FLAG } from "../profile-cpu.ts";
 import { RUN_TIMEOUT_FLAG } from "../run-timeout.ts";
 
 async function single(pool: TaskPool, scenario: Scenario, repro: string, keepHistory: boolean): Promise<RunResult> {
@@ -38,6 +39,7 @@ export const runCommand: Command = {
       RUN_TIMEOUT_FLAG,
       { name: "check-determinism", kind: "bool", description: "run the scenario twice, on two workers, and fail if the trace hashes differ" },
       { name: "html", kind: "string", value: "FILE", description: "also write the run's timeline: one self-contained HTML page" },
+      PROFILE_CPU_FLAG,
     ],
     notes: ["Exit codes: 0 pass, 1 a checker found a violation, 2 bad input.", "Example: replaysim run --seed 7 --json"],
   },
@@ -80,7 +82,8 @@ export const runCommand: Command = {
     const check = flags["check-determinism"] === true;
     const keepHistory = flags.history !== undefined || flags.html !== undefined;
     // Even one run goes to a worker under the watchdog: code under test may spin forever.
-    const pool = openPool(check ? 2 : 1, run_timeout_ms);
+    const cpu_profile = cpuProfileOption(flags, io, "run");
+    const pool = openPool(check ? 2 : 1, run_timeout_ms, cpu_profile);
     let result: RunResult;
     try {
       result = check ? await runJudged(pool, scenario, { twice: true, repro }) : await single(pool, scenario, repro, keepHistory);
@@ -93,7 +96,10 @@ export const runCommand: Command = {
     }
     if (flags.html !== undefined) writeFileSync(flags.html as string, timelineHtml(result, repro));
     if (flags.json) io.out(JSON.stringify(runJson(result)));
-    else for (const line of consoleSummary(result, repro)) io.out(line);
+    else {
+      for (const line of consoleSummary(result, repro)) io.out(line);
+      if (cpu_profile?.written) io.out(`cpu profile: ${cpu_profile.file}`);
+    }
     return result.verdict === "pass" ? 0 : 1;
   },
 };
