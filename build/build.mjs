@@ -58,15 +58,12 @@ function loadEsbuild() {
   }
 }
 
-/** Writes a file by renaming a finished copy over it, so a process reading it never sees half. */
+/**
+ * Writes a file by renaming a finished copy over it, so a process reading it
+ * never sees half. Its mtime says when a build last made it (see pruneOld).
+ */
 function writeAtomic(path, contents) {
   mkdirSync(dirname(path), { recursive: true });
-  try {
-    const old = readFileSync(path);
-    if (old.equals(Buffer.from(contents))) return;
-  } catch {
-    // not there yet
-  }
   const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   writeFileSync(tmp, contents);
   renameSync(tmp, path);
@@ -86,7 +83,7 @@ function* filesUnder(dir) {
   }
 }
 
-/** Removes what earlier builds left that this one did not make, once no fresh process can still want it. */
+/** Removes what earlier builds made and this one did not, once no process started from them can still want it. */
 function pruneOld(root, keep) {
   const now = Date.now();
   for (const path of filesUnder(join(root, DIST))) {
