@@ -22,8 +22,8 @@ export function stallAfter(run_timeout_ms: number): number {
 /** Workers that die this many times in a row before they are ready mean the bench itself is broken. */
 const START_FAILURES_MAX = 3;
 const WATCH_INTERVAL_MS = 100;
-/** How long closing waits for the profiled worker to write its profile (it may first finish a cancelled run). */
-const PROFILE_WRITE_WAIT_MS = 15_000;
+/** Beyond a run's budget, how long the profiled worker may take to write its profile (it may first finish a cancelled run). */
+const PROFILE_WRITE_SLACK_MS = 5_000;
 
 export type PoolResult =
   | { kind: "done"; report: RunReport; slot: number }
@@ -151,7 +151,8 @@ export function workerPool(size: number, run_timeout_ms = RUN_TIMEOUT_MS_DEFAULT
         else if ("profile_error" in m) done(`the profiled worker could not write it: ${m.profile_error}`);
       };
       const onExit = () => done("the profiled worker exited before writing it");
-      const timer = setTimeout(() => done(`the profiled worker did not write it within ${PROFILE_WRITE_WAIT_MS / 1000} s`), PROFILE_WRITE_WAIT_MS);
+      const wait_ms = run_timeout_ms + PROFILE_WRITE_SLACK_MS;
+      const timer = setTimeout(() => done(`the profiled worker did not write it within ${wait_ms / 1000} s`), wait_ms);
       worker.on("message", onAnswer);
       worker.once("exit", onExit);
       post(worker, { profile_stop: true });
