@@ -36,24 +36,29 @@ export function builtEntry(entry) {
   return pathToFileURL(join(projectRoot(), outputOf(entry)));
 }
 
-// Once per thread: the bin checks, and the pool it then loads (bundled, another copy of this module) need not.
-const CHECKED = Symbol.for("replaysim.dist-checked");
+// Set by importBuilt: this process runs code from dist/, checked as it loaded.
+// Its pool (bundled: another copy of this module) then starts workers from the
+// same build, without a second check; a process running the TypeScript
+// (vitest, tsx) checks every time it starts a pool, a few ms.
+const RUNS_BUILT = Symbol.for("replaysim.runs-built");
 
-/** Makes dist/ match the sources, rebuilding when any of them changed. Throws a BuildError when the build fails. */
+/**
+ * Makes dist/ match the sources, rebuilding when any of them changed, unless
+ * this process itself runs from dist/. Throws a BuildError when the build fails.
+ */
 export function ensureBuilt() {
-  if (globalThis[CHECKED]) return;
+  if (globalThis[RUNS_BUILT]) return;
   const dir = projectRoot();
   const why = staleReason(dir);
-  if (why !== null) {
-    if (process.stderr.isTTY) process.stderr.write(`replaysim: ${why}; rebuilding ${DIST}/\n`);
-    build(dir);
-  }
-  globalThis[CHECKED] = true;
+  if (why === null) return;
+  if (process.stderr.isTTY) process.stderr.write(`replaysim: ${why}; rebuilding ${DIST}/\n`);
+  build(dir);
 }
 
 /** Checks dist/ (see ensureBuilt), turns source maps on so stacks name the .ts files, and imports an entry's built module. */
 export async function importBuilt(entry) {
   ensureBuilt();
+  globalThis[RUNS_BUILT] = true;
   process.setSourceMapsEnabled(true);
   return import(builtEntry(entry).href);
 }
