@@ -1,6 +1,7 @@
 import type { RpcTransport } from "capnweb";
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { builtEntry, ensureBuilt } from "../build/fresh.mjs";
 import { realTransport } from "../client-under-test/transports/by-name.ts";
 import { wsSocketOpener } from "../client-under-test/transports/ws-socket.ts";
 import type { Limits } from "../protocol/limits.ts";
@@ -14,7 +15,8 @@ import type { Scratch } from "./storage.ts";
 // client reaches it over real sockets. The child is killed on every way out:
 // close(), a failed start, and this process exiting.
 
-const CHILD_ENTRY = fileURLToPath(new URL("./loopback-child.mjs", import.meta.url));
+/** The child runs the server as built into dist/ (see build/fresh.mjs). */
+const CHILD_ENTRY = "bench/loopback-server.ts";
 
 const children = new Set<ChildProcess>();
 let exitHookInstalled = false;
@@ -37,8 +39,9 @@ export async function loopbackEndpoint(storage: Storage, files: Scratch | null, 
     exitHookInstalled = true;
   }
   const config: ChildConfig = { db_path: storage.synchronous === null ? null : files!.path("server"), synchronous: storage.synchronous, limits };
-  // The entry registers tsx itself: the parent's loader flags (vitest's, say) must not leak in.
-  const child = fork(CHILD_ENTRY, [JSON.stringify(config)], { execArgv: [], stdio: ["ignore", "ignore", "pipe", "ipc"] });
+  ensureBuilt();
+  // Plain JavaScript: the parent's loader flags (vitest's, say) must not leak in. Source maps, so its stacks name the .ts files.
+  const child = fork(fileURLToPath(builtEntry(CHILD_ENTRY)), [JSON.stringify(config)], { execArgv: ["--enable-source-maps"], stdio: ["ignore", "ignore", "pipe", "ipc"] });
   children.add(child);
   let stderr = "";
   child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The `replaysim` bin: registers tsx so the TypeScript sources run as they are.
-import { register } from "tsx/esm/api";
+// The `replaysim` bin: runs the CLI as built into dist/ (plain JavaScript, no
+// TypeScript loader), after rebuilding it if any source changed since.
+import { BuildError, importBuilt } from "../build/fresh.mjs";
 
 // `replaysim ... | head` closes the pipe early; that is not an error.
 for (const stream of [process.stdout, process.stderr]) {
@@ -10,6 +11,13 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-register();
-const { main } = await import("./main.ts");
-process.exitCode = await main(process.argv.slice(2));
+let cli;
+try {
+  cli = await importBuilt("cli/main.ts");
+} catch (error) {
+  // A failed build never falls back to the old output.
+  if (!(error instanceof BuildError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(1);
+}
+process.exitCode = await cli.main(process.argv.slice(2));

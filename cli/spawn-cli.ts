@@ -1,8 +1,10 @@
 import { execFile } from "node:child_process";
+import { join } from "node:path";
 import { promisify } from "node:util";
+import { projectRoot } from "../build/fresh.mjs";
 
 const exec = promisify(execFile);
-const bin = new URL("./replaysim.js", import.meta.url).pathname;
+const bin = join(projectRoot(), "cli/replaysim.js");
 
 /** Runs the real `replaysim` bin in a child process (tests only). */
 export async function replaysim(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

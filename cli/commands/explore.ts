@@ -8,6 +8,7 @@ import { PROFILES, type Profile } from "../../sim/scenario/arbitrary.ts";
 import { TRANSPORTS, type TransportName } from "../../sim/scenario/schema.ts";
 import { UsageError } from "../args.ts";
 import type { Command } from "../command.ts";
+import { cpuProfileOption, PROFILE_CPU_FLAG } from "../profile-cpu.ts";
 import { RUN_TIMEOUT_FLAG } from "../run-timeout.ts";
 import { bar, progressLine } from "../progress.ts";
 
@@ -64,6 +65,7 @@ export const exploreCommand: Command = {
       { name: "check-determinism", kind: "bool", description: "run every seed twice (on two workers when there are several) and fail it if the trace hashes differ" },
       { name: "json", kind: "bool", description: "print one JSON object, no progress" },
       { name: "out", kind: "string", value: "DIR", description: "where failure scenarios and reports go", default: "reports/out" },
+      PROFILE_CPU_FLAG,
     ],
     notes: [
       "Writes under --out: failures/seed-S-T-checker.json (shrunk, replayable) and .html (its timeline), summary.json, junit.xml, report.html.",
@@ -85,6 +87,7 @@ export const exploreCommand: Command = {
     const transport = flags.transport as TransportName | "all" | undefined;
     const profile = flags.profile as Profile;
     const json = flags.json === true;
+    const cpu_profile = cpuProfileOption(flags, io, "explore");
     const progress = progressLine(io, !json);
     const result = await explore({
       from: flags.from as number,
@@ -102,6 +105,7 @@ export const exploreCommand: Command = {
       ...(flags["no-shrink"] === true ? { shrink: false } : {}),
       ...(flags["check-determinism"] === true ? { check_determinism: true } : {}),
       timelines: true,
+      ...(cpu_profile ? { cpu_profile } : {}),
       onProgress: (p) =>
         progress.update(
           p.phase === "shrinking"
@@ -132,6 +136,7 @@ export const exploreCommand: Command = {
     else {
       for (const line of exploreConsole(result, files, label)) io.out(line);
       io.out(`reports: ${flags.out as string}/report.html, junit.xml, summary.json`);
+      if (cpu_profile?.written) io.out(`cpu profile: ${cpu_profile.file} (open it in Chrome DevTools' Performance panel, or VS Code)`);
     }
     return files.length === 0 ? 0 : 1;
   },

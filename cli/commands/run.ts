@@ -14,6 +14,7 @@ import { loadScenarioFile, resolveScenario, ScenarioError, scenarioTransports } 
 import { TRANSPORTS, type Scenario, type TransportName } from "../../sim/scenario/schema.ts";
 import { UsageError, type FlagValues } from "../args.ts";
 import type { Command, Io } from "../command.ts";
+import { cpuProfileOption, PROFILE_CPU_FLAG } from "../profile-cpu.ts";
 import { RUN_TIMEOUT_FLAG } from "../run-timeout.ts";
 
 /** Every (file, transport) a `run --scenario` asks for: each file on each transport it lists, or on the one given. */
@@ -28,7 +29,7 @@ function scenarioMatrix(files: readonly string[], transport: TransportName | und
 
 /** Several runs: one verdict line each (or one JSON object listing them); exit 1 if any failed. */
 async function runMatrix(matrix: { file: string; transport: TransportName }[], flags: FlagValues, io: Io): Promise<number> {
-  for (const name of ["history", "html", "seed", "mutant", "variant"]) {
+  for (const name of ["history", "html", "seed", "mutant", "variant", "profile-cpu"]) {
     if (flags[name] !== undefined) throw new UsageError(`--${name} needs a single run: give one scenario file and --transport`);
   }
   const run_timeout_ms = flags["run-timeout"] as number;
@@ -83,6 +84,7 @@ export const runCommand: Command = {
       RUN_TIMEOUT_FLAG,
       { name: "check-determinism", kind: "bool", description: "run the scenario twice, on two workers, and fail if the trace hashes differ" },
       { name: "html", kind: "string", value: "FILE", description: "also write the run's timeline: one self-contained HTML page" },
+      PROFILE_CPU_FLAG,
     ],
     positional: { name: "FILE", description: "more scenario files after --scenario FILE; a shell glob works (--scenario scenarios/viewer-*.json)", min: 0 },
     notes: [
@@ -136,7 +138,8 @@ export const runCommand: Command = {
     const check = flags["check-determinism"] === true;
     const keepHistory = flags.history !== undefined || flags.html !== undefined;
     // Even one run goes to a worker under the watchdog: code under test may spin forever.
-    const pool = openPool(check ? 2 : 1, run_timeout_ms);
+    const cpu_profile = cpuProfileOption(flags, io, "run");
+    const pool = openPool(check ? 2 : 1, run_timeout_ms, cpu_profile);
     let result: RunResult;
     try {
       result = check ? await runJudged(pool, scenario, { twice: true, repro }) : await single(pool, scenario, repro, keepHistory);
@@ -149,7 +152,10 @@ export const runCommand: Command = {
     }
     if (flags.html !== undefined) writeFileSync(flags.html as string, timelineHtml(result, repro));
     if (flags.json) io.out(JSON.stringify(runJson(result)));
-    else for (const line of consoleSummary(result, repro)) io.out(line);
+    else {
+      for (const line of consoleSummary(result, repro)) io.out(line);
+      if (cpu_profile?.written) io.out(`cpu profile: ${cpu_profile.file}`);
+    }
     return result.verdict === "pass" ? 0 : 1;
   },
 };

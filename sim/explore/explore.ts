@@ -8,7 +8,7 @@ import { TRANSPORTS } from "../scenario/schema.ts";
 import { countCoverage } from "../coverage/conditions.ts";
 import { determinismViolation } from "./determinism.ts";
 import { runGuarded } from "./guarded-run.ts";
-import { RUN_TIMEOUT_MS_DEFAULT, workerPool, type TaskPool } from "./pool.ts";
+import { RUN_TIMEOUT_MS_DEFAULT, workerPool, type CpuProfileOption, type TaskPool } from "./pool.ts";
 import { reproCommand } from "./repro.ts";
 import { shrinkFailure } from "./shrink.ts";
 import { scenarioSize, type ScenarioSize } from "./size.ts";
@@ -51,6 +51,8 @@ export interface ExploreOptions {
   onProgress?: (progress: ExploreProgress) => void;
   /** A pool to run on instead of starting one (and closing it) for this call. */
   pool?: TaskPool;
+  /** Profile the first worker of the pool this call starts (`--profile-cpu`). */
+  cpu_profile?: CpuProfileOption;
 }
 
 export interface ExploreProgress {
@@ -163,7 +165,7 @@ function outcomeOf(report: RunReport, repro: string): SeedOutcome {
 export async function explore(options: ExploreOptions): Promise<ExploreResult> {
   const started = performance.now();
   const run_timeout_ms = options.pool?.run_timeout_ms ?? options.run_timeout_ms ?? RUN_TIMEOUT_MS_DEFAULT;
-  const pool: TaskPool = options.pool ?? openPool(options.workers, run_timeout_ms);
+  const pool: TaskPool = options.pool ?? openPool(options.workers, run_timeout_ms, options.cpu_profile);
   const transports: (TransportName | undefined)[] = options.transport === "all" ? [...TRANSPORTS] : [options.transport];
   const genFor = (transport: TransportName | undefined): GenerateOptions => ({
     profile: options.profile,
@@ -321,6 +323,6 @@ async function shrinkAll(pool: TaskPool, failed: SeedOutcome[], options: Explore
 }
 
 /** K supervised worker threads (at least one: even `--workers 1` runs under the watchdog). */
-export function openPool(workers: number, run_timeout_ms = RUN_TIMEOUT_MS_DEFAULT): TaskPool {
-  return workerPool(Math.max(1, workers), run_timeout_ms);
+export function openPool(workers: number, run_timeout_ms = RUN_TIMEOUT_MS_DEFAULT, cpu_profile?: CpuProfileOption): TaskPool {
+  return workerPool(Math.max(1, workers), run_timeout_ms, undefined, cpu_profile ? { cpu_profile } : {});
 }

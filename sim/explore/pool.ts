@@ -1,6 +1,8 @@
 import { Worker } from "node:worker_threads";
+import { builtEntry, ensureBuilt } from "../../build/fresh.mjs";
 import { monitorBuffer, readMonitor, type MonitorReading } from "../kernel/run-monitor.ts";
 import type { RunReport, RunTask } from "./tasks.ts";
+import type { FromWorker, ToWorker } from "./worker.ts";
 
 // Every simulated run happens in a worker thread that this thread can
 // terminate (DESIGN.md, "Budgets"). Code under test that spins in microtasks
@@ -20,6 +22,8 @@ export function stallAfter(run_timeout_ms: number): number {
 /** Workers that die this many times in a row before they are ready mean the bench itself is broken. */
 const START_FAILURES_MAX = 3;
 const WATCH_INTERVAL_MS = 100;
+/** Beyond a run's budget, how long the profiled worker may take to write its profile (it may first finish a cancelled run). */
+const PROFILE_WRITE_SLACK_MS = 5_000;
 
 export type PoolResult =
   | { kind: "done"; report: RunReport; slot: number }
@@ -33,6 +37,17 @@ export interface RunOptions {
   /** Prefer any other worker than this one (the determinism check's second run). */
   avoid_slot?: number;
   signal?: AbortSignal;
+}
+
+/** `--profile-cpu`: one worker (the first slot's) profiles every run it does, and writes FILE when the pool closes. */
+export interface CpuProfileOption {
+  path: string;
+  /** Called once the pool closed: whether the file was written, and why not. */
+  onDone?: (outcome: { written: boolean; problem: string | null }) => void;
+}
+
+export interface PoolOptions {
+  cpu_profile?: CpuProfileOption;
 }
 
 export interface TaskPool {
@@ -61,11 +76,16 @@ interface Slot {
   monitor: SharedArrayBuffer;
 }
 
-const WORKER_ENTRY = new URL("./worker-entry.mjs", import.meta.url);
-
-/** K supervised worker threads; K = 1 is still a worker, never this thread. `entry` is for tests of the pool itself. */
-export function workerPool(size: number, run_timeout_ms = RUN_TIMEOUT_MS_DEFAULT, entry: URL = WORKER_ENTRY): TaskPool {
+/**
+ * K supervised worker threads; K = 1 is still a worker, never this thread.
+ * Workers run the build in dist/ (no TypeScript loader to start), rebuilt
+ * first when a source changed. `entry` is for tests of the pool itself.
+ */
+export function workerPool(size: number, run_timeout_ms = RUN_TIMEOUT_MS_DEFAULT, entry?: URL, options: PoolOptions = {}): TaskPool {
+  if (entry === undefined) ensureBuilt();
+  const workerEntry = entry ?? builtEntry("sim/explore/worker-entry.ts");
   const stall_ms = stallAfter(run_timeout_ms);
+  const profile = options.cpu_profile;
   const slots: Slot[] = [];
   const queue: Job[] = [];
   const ready = new Set<Worker>();
@@ -76,6 +96,10 @@ export function workerPool(size: number, run_timeout_ms = RUN_TIMEOUT_MS_DEFAULT
   let nextId = 0;
   let closed = false;
   let broken: string | null = null;
+  /** The worker whose profile goes to the file, and what kept it from being written. */
+  let profiled: Worker | null = null;
+  let profileProblem: string | null = null;
+  const profileWrites: Promise<boolean>[] = [];
 
   const finish = (job: Job, result: PoolResult) => {
     if (job.settled) return;
@@ -92,8 +116,8 @@ export function workerPool(size: number, run_timeout_ms = RUN_TIMEOUT_MS_DEFAULT
   });
 
   const spawn = (): Worker => {
-    const worker = new Worker(entry);
-    worker.on("message", (message: { ready?: true; id?: number; report?: RunReport; error?: string }) => onMessage(worker, message));
+    const worker = new Worker(workerEntry);
+    worker.on("message", (message: FromWorker) => onMessage(worker, message));
     worker.on("error", (error) => onLost(worker, `worker died: ${error?.stack ?? String(error)}`));
     worker.on("exit", (code) => onLost(worker, `worker exited with code ${code}`));
     return worker;
@@ -103,32 +127,73 @@ export function workerPool(size: number, run_timeout_ms = RUN_TIMEOUT_MS_DEFAULT
     if (!closed && broken === null && spare === null) spare = spawn();
   };
 
+  const post = (worker: Worker, message: ToWorker) => worker.postMessage(message);
+
+  /** The first slot's worker profiles itself; so does its replacement when the watchdog stopped it before it could write. */
+  const profileIfFirst = (slot: Slot) => {
+    if (!profile || slot.index !== 0 || profiled !== null || slot.worker === null || profileWrites.length > 0) return;
+    profiled = slot.worker;
+    post(profiled, { profile_start: profile.path });
+  };
+
+  /** Asks the profiled worker to write its file; resolves once it did, failed, or stopped answering. */
+  const writeProfile = (worker: Worker): Promise<boolean> =>
+    new Promise<boolean>((resolve) => {
+      const done = (problem: string | null) => {
+        clearTimeout(timer);
+        worker.off("message", onAnswer);
+        worker.off("exit", onExit);
+        if (problem !== null) profileProblem = problem;
+        resolve(problem === null);
+      };
+      const onAnswer = (m: FromWorker) => {
+        if ("profile_written" in m) done(null);
+        else if ("profile_error" in m) done(`the profiled worker could not write it: ${m.profile_error}`);
+      };
+      const onExit = () => done("the profiled worker exited before writing it");
+      const wait_ms = run_timeout_ms + PROFILE_WRITE_SLACK_MS;
+      const timer = setTimeout(() => done(`the profiled worker did not write it within ${wait_ms / 1000} s`), wait_ms);
+      worker.on("message", onAnswer);
+      worker.once("exit", onExit);
+      post(worker, { profile_stop: true });
+    });
+
+  /** The profiled worker is gone without writing (stopped by the watchdog, or dead): its successor in the slot takes over. */
+  const profiledLost = (worker: Worker, why: string) => {
+    if (worker !== profiled) return;
+    profiled = null;
+    profileProblem = `the first profiled worker was lost (${why}); the profile covers its replacement's runs only`;
+  };
+
   /** Gives a slot a worker: the warm spare when there is one. */
   const fill = (slot: Slot) => {
     if (closed || broken !== null) return;
     slot.worker = spare ?? spawn();
     spare = null;
     ensureSpare();
+    profileIfFirst(slot);
   };
 
-  const onMessage = (worker: Worker, message: { ready?: true; id?: number; report?: RunReport; error?: string }) => {
-    if (message.ready) {
+  const onMessage = (worker: Worker, message: FromWorker) => {
+    if ("ready" in message) {
       ready.add(worker);
       startFailures = 0;
       dispatch();
       return;
     }
+    if (!("id" in message)) return;
     const slot = slots.find((s) => s.worker === worker);
     const job = slot?.job;
     if (!slot || !job || job.id !== message.id) return;
     slot.job = null;
-    finish(job, message.report ? { kind: "done", report: message.report, slot: slot.index } : died(job, slot, message.error ?? "the worker answered with nothing"));
+    finish(job, "report" in message ? { kind: "done", report: message.report, slot: slot.index } : died(job, slot, message.error || "the worker answered with nothing"));
     dispatch();
   };
 
   const onLost = (worker: Worker, why: string) => {
     if (retired.has(worker)) return;
     retired.add(worker);
+    profiledLost(worker, why);
     const wasReady = ready.delete(worker);
     if (!wasReady && !closed && ++startFailures >= START_FAILURES_MAX) {
       broken = `explore workers fail to start: ${why}`;
@@ -149,15 +214,25 @@ export function workerPool(size: number, run_timeout_ms = RUN_TIMEOUT_MS_DEFAULT
     dispatch();
   };
 
-  /** Stops the worker under a slot and puts the spare in its place. */
-  const replace = (slot: Slot) => {
+  /**
+   * Stops the worker under a slot and puts the spare in its place. A worker
+   * that hangs is terminated at once; the profiled worker whose run was only
+   * cancelled first writes its profile (closing waits for that).
+   */
+  const replace = (slot: Slot, why: "hang" | "cancelled") => {
     const worker = slot.worker;
     slot.worker = null;
     slot.job = null;
     if (worker) {
       retired.add(worker);
       ready.delete(worker);
-      void worker.terminate();
+      if (worker === profiled && why === "cancelled") {
+        profiled = null;
+        profileWrites.push(writeProfile(worker).finally(() => void worker.terminate()));
+      } else {
+        profiledLost(worker, "stopped by the watchdog");
+        void worker.terminate();
+      }
     }
     fill(slot);
   };
@@ -174,7 +249,7 @@ export function workerPool(size: number, run_timeout_ms = RUN_TIMEOUT_MS_DEFAULT
       job.started = performance.now();
       job.moved = job.started;
       job.events = -1;
-      slot.worker!.postMessage({ id: job.id, task: job.task, monitor: slot.monitor });
+      post(slot.worker!, { id: job.id, task: job.task, monitor: slot.monitor });
     }
   };
 
@@ -192,7 +267,7 @@ export function workerPool(size: number, run_timeout_ms = RUN_TIMEOUT_MS_DEFAULT
       const overBudget = now - job.started > run_timeout_ms;
       const stalled = reading.phase === "running" && now - job.moved > stall_ms;
       if (!overBudget && !stalled) continue;
-      replace(slot);
+      replace(slot, "hang");
       finish(job, { kind: "hang", reason: overBudget ? "budget" : "stall", wall_ms: now - job.started, budget_ms: run_timeout_ms, stall_ms, monitor: reading, slot: slot.index });
       dispatch();
     }
@@ -203,6 +278,7 @@ export function workerPool(size: number, run_timeout_ms = RUN_TIMEOUT_MS_DEFAULT
     const slot: Slot = { index: i, worker: null, job: null, monitor: monitorBuffer() };
     slots.push(slot);
     slot.worker = spawn();
+    profileIfFirst(slot);
   }
   ensureSpare();
 
@@ -211,7 +287,7 @@ export function workerPool(size: number, run_timeout_ms = RUN_TIMEOUT_MS_DEFAULT
     if (queued !== -1) queue.splice(queued, 1);
     const slot = slots.find((s) => s.job === job);
     if (slot) {
-      replace(slot);
+      replace(slot, "cancelled");
       dispatch();
     }
     finish(job, { kind: "cancelled" });
@@ -242,7 +318,16 @@ export function workerPool(size: number, run_timeout_ms = RUN_TIMEOUT_MS_DEFAULT
       }
       spare = null;
       for (const w of workers) retired.add(w);
+      if (profiled !== null) {
+        profileWrites.push(writeProfile(profiled));
+        profiled = null;
+      }
+      const written = await Promise.all(profileWrites);
       await Promise.all(workers.map((w) => w.terminate()));
+      if (profile) {
+        const ok = written.some(Boolean);
+        profile.onDone?.({ written: ok, problem: ok ? profileProblem : (profileProblem ?? "no worker was profiling") });
+      }
     },
   };
 }
