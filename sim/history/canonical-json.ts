@@ -1,3 +1,15 @@
+/** Keys seen before, quoted and followed by a colon: history data repeats the same few keys millions of times. */
+const quotedKeys = new Map<string, string>();
+
+function quotedKey(key: string): string {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    quoted = `${JSON.stringify(key)}:`;
+    if (quotedKeys.size < 10_000) quotedKeys.set(key, quoted);
+  }
+  return quoted;
+}
+
 /** JSON with object keys sorted at every level: equal values always give equal text. */
 export function canonicalJson(value: unknown): string {
   switch (typeof value) {
@@ -25,7 +37,7 @@ export function canonicalJson(value: unknown): string {
   for (const key of keys) {
     const v = record[key];
     if (v === undefined) continue;
-    out += `${first ? "" : ","}${JSON.stringify(key)}:${canonicalJson(v)}`;
+    out += (first ? "" : ",") + quotedKey(key) + canonicalJson(v);
     first = false;
   }
   return `${out}}`;
