@@ -22,7 +22,7 @@ const spec: CommandSpec = {
     { name: "writer", kind: "string", value: "LIST", description: "burst (outbox full, synced as fast as acks return), paced (one batch per --pace-ms)", default: VIEWERS_PLAN.writers.join(",") },
     { name: "ops", kind: "int", value: "N", description: "ops the writer appends per sample", min: 1, max: 100_000, default: VIEWERS_PLAN.ops },
     { name: "pace-ms", kind: "int", value: "MS", description: "paced writer: ms between two batches of 100", min: 1, max: 10_000, default: VIEWERS_PLAN.pace_ms },
-    { name: "samples", kind: "int", value: "N", description: "measured samples per cell, after one small warm-up", min: 1, max: 20, default: VIEWERS_PLAN.samples },
+    { name: "samples", kind: "int", value: "N", description: "measured samples per cell, after one small warm-up (default: 3 below 10 viewers, else 1)", min: 1, max: 20 },
     { name: "json", kind: "bool", description: "print only the report, as JSON" },
     { name: "out", kind: "string", value: "FILE", description: "where to write the JSON report", default: "reports/out/bench-viewers.json" },
   ],
@@ -52,7 +52,7 @@ function planFrom(argv: readonly string[]): ViewersPlan | "help" {
     writers: parseList("writer", flags.writer as string, choice<WriterPace>("writer", WRITERS))!,
     ops: flags.ops as number,
     pace_ms: flags["pace-ms"] as number,
-    samples: flags.samples as number,
+    samples: (flags.samples as number | undefined) ?? null,
   };
 }
 

@@ -11,7 +11,7 @@ import { benchBodies } from "./workload.ts";
 // hanging. Timings are not asserted: they belong in the report.
 
 test("two viewers follow 50 ops to the final cursor by push and by polling, on real loopback sockets", async () => {
-  const plan: ViewersPlan = { ...VIEWERS_PLAN, transports: ["websocket", "http-batch"], viewers: [2], writers: ["burst"], ops: 50, batch: 10, settle_ms: 50, sample_deadline_ms: 15_000 };
+  const plan: ViewersPlan = { ...VIEWERS_PLAN, transports: ["websocket", "http-batch"], viewers: [2], writers: ["burst"], ops: 50, batch: 10, samples: 1, settle_ms: 50, sample_deadline_ms: 15_000 };
   const report = await runViewersBench(plan);
   expect(report.rows.map((r) => [r.transport, r.viewers, r.error])).toEqual([
     [null, 0, null],

@@ -19,7 +19,8 @@ export interface ViewersPlan {
   ops: number;
   batch: number;
   pace_ms: number;
-  samples: number;
+  /** Measured samples per cell; null: 3 for cells of fewer than 10 viewers (one viewer's timing depends on its poll phase), 1 otherwise. */
+  samples: number | null;
   settle_ms: number;
   sample_deadline_ms: number;
 }
@@ -31,7 +32,7 @@ export const VIEWERS_PLAN: ViewersPlan = Object.freeze({
   ops: 2000,
   batch: 100,
   pace_ms: 100,
-  samples: 1,
+  samples: null,
   settle_ms: 1000,
   sample_deadline_ms: 60_000,
 }) as ViewersPlan;
@@ -69,6 +70,10 @@ export interface ViewersProgress {
   done: number;
   total: number;
   label: string;
+}
+
+export function samplesOf(plan: ViewersPlan, viewers: number): number {
+  return plan.samples ?? (viewers < 10 ? 3 : 1);
 }
 
 export function followOf(transport: TransportName): "push" | "poll" {
@@ -112,7 +117,8 @@ export async function runViewersBench(plan: ViewersPlan, onProgress?: (p: Viewer
     onProgress?.({ done: done++, total: cells.length, label: cellName(cell) });
     const base = { writer: cell.writer, transport: cell.transport, follow: cell.transport && followOf(cell.transport), viewers: cell.viewers, ops: plan.ops };
     // Each wait of a sample is bounded; this bound only catches what slips through, and kills the server.
-    const bound = (plan.samples + 1) * 3 * plan.sample_deadline_ms + LOOPBACK_START_MS;
+    const samples = samplesOf(plan, cell.viewers);
+    const bound = (samples + 1) * 3 * plan.sample_deadline_ms + LOOPBACK_START_MS;
     let endpoint: LoopbackEndpoint | undefined;
     try {
       const measured = (async () => {
@@ -124,7 +130,7 @@ export async function runViewersBench(plan: ViewersPlan, onProgress?: (p: Viewer
           writer_transport: WRITER_TRANSPORT,
           poll_settings: POLL_SETTINGS,
           settle_ms: plan.settle_ms,
-          samples: plan.samples,
+          samples,
           limits,
           sample_deadline_ms: plan.sample_deadline_ms,
         });
@@ -150,6 +156,9 @@ export async function runViewersBench(plan: ViewersPlan, onProgress?: (p: Viewer
       `Every cell: a fresh loopback server child (in-memory SQLite) on 127.0.0.1; one writer (${WRITER_TRANSPORT}, batch ${plan.batch}, 1 call in flight) appends ${plan.ops} agent-session ops to a fresh share; N ShareViewers (in-memory SQLite each, all in this process) follow it from cursor 0 over real sockets, and start ${plan.settle_ms} ms before the writer.`,
       `burst: the writer's outbox is full before it starts and syncs as fast as acks return; paced: it enqueues one batch every ${plan.pace_ms} ms (${Math.round((plan.batch * 1000) / plan.pace_ms)} ops/s).`,
       `push (websocket): default viewer settings; the server pushes at most ${limits.push_entries_max} entries per push, ${limits.push_in_flight_max} pushes outstanding per viewer. poll (http-batch, rest): poll_min_ms ${POLL_SETTINGS.poll_min_ms}, poll_max_ms ${POLL_SETTINGS.poll_max_ms}, page_limit ${POLL_SETTINGS.page_limit}: a full page asks again at once, otherwise the next poll is 25–50 ms later after news, doubling up to 0.5–1 s while nothing is new.`,
+      plan.samples === null
+        ? "samples: 3 per cell below 10 viewers (a single viewer's latency depends on where its poll loop stands when the writer starts), 1 from 10 viewers on; each cell first runs one small warm-up sample on its fresh server."
+        : `samples: ${plan.samples} per cell, after one small warm-up sample on its fresh server.`,
       "entries/s: entries applied by all viewers ÷ wall time from the writer's start to the last viewer at the final cursor.",
       "latency: per (entry, viewer), from the return of the writer's append call that carried the entry to that viewer's viewer_applied probe; negative when the viewer applied it before the writer's ack was handled (the server pushes before it replies, and all viewers share this process). latency_from_send_ms counts from when that call was sent instead.",
       "server µs/entry: the server child's user+system CPU during the measured run ÷ entries delivered, appending included; the 'writer alone' row gives the appending cost per op.",
@@ -167,14 +176,14 @@ const pair = (q: { p50: number; p99: number } | null) => (q === null ? "–" : `
 
 /** The report as a Markdown table, one row per cell, and its notes. */
 export function viewersTable(report: ViewersReport): string {
-  const header = ["writer", "viewers follow by", "viewers", "entries/s", "latency from ack p50 / p99 ms", "from send p50 / p99 ms", "server µs/entry", "req B/entry", "writer ms", "note"];
-  const lines = [`| ${header.join(" | ")} |`, `| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |`];
+  const header = ["writer", "viewers follow by", "viewers", "entries/s", "latency from ack p50 / p99 ms", "from send p50 / p99 ms", "server µs/entry", "writer ms", "note"];
+  const lines = [`| ${header.join(" | ")} |`, `| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |`];
   for (const r of report.rows) {
     const alone = r.transport === null;
     const by = alone ? "(writer alone)" : `${r.follow} (${r.transport})`;
     const cpu = alone ? (r.server_cpu_us_per_op === null ? "–" : `${r.server_cpu_us_per_op.toFixed(1)} per op`) : r.server_cpu_us_per_entry === null ? "–" : r.server_cpu_us_per_entry.toFixed(1);
     const cells = r.error
-      ? [r.writer, by, String(r.viewers), "–", "–", "–", "–", "–", "–", `failed: ${r.error}`]
+      ? [r.writer, by, String(r.viewers), "–", "–", "–", "–", "–", `failed: ${r.error}`]
       : [
           r.writer,
           by,
@@ -183,7 +192,6 @@ export function viewersTable(report: ViewersReport): string {
           alone ? "–" : pair(r.latency_ms),
           alone ? "–" : pair(r.latency_from_send_ms),
           cpu,
-          r.request_bytes_per_entry === null ? "–" : r.request_bytes_per_entry.toFixed(1),
           int(r.writer_ms),
           r.viewer_session_failures > 0 ? `${r.viewer_session_failures} viewer sessions failed and reopened` : "",
         ];
