@@ -155,14 +155,14 @@ export async function runViewersBench(plan: ViewersPlan, onProgress?: (p: Viewer
     notes: [
       `Every cell: a fresh loopback server child (in-memory SQLite) on 127.0.0.1; one writer (${WRITER_TRANSPORT}, batch ${plan.batch}, 1 call in flight) appends ${plan.ops} agent-session ops to a fresh share; N ShareViewers (in-memory SQLite each, all in this process) follow it from cursor 0 over real sockets, and start ${plan.settle_ms} ms before the writer.`,
       `burst: the writer's outbox is full before it starts and syncs as fast as acks return; paced: it enqueues one batch every ${plan.pace_ms} ms (${Math.round((plan.batch * 1000) / plan.pace_ms)} ops/s).`,
-      `push (websocket): default viewer settings; the server pushes at most ${limits.push_entries_max} entries per push, ${limits.push_in_flight_max} pushes outstanding per viewer. poll (http-batch, rest): poll_min_ms ${POLL_SETTINGS.poll_min_ms}, poll_max_ms ${POLL_SETTINGS.poll_max_ms}, page_limit ${POLL_SETTINGS.page_limit}: a full page asks again at once, otherwise the next poll is 25–50 ms later after news, doubling up to 0.5–1 s while nothing is new.`,
+      `push (websocket): default viewer settings; the server pushes at most ${limits.push_entries_max} entries per push, ${limits.push_in_flight_max} pushes outstanding per viewer. poll (http-batch, rest): poll_min_ms ${POLL_SETTINGS.poll_min_ms}, poll_max_ms ${POLL_SETTINGS.poll_max_ms}, page_limit ${POLL_SETTINGS.page_limit}: a full page asks again at once, otherwise the next poll is ${POLL_SETTINGS.poll_min_ms / 2}–${POLL_SETTINGS.poll_min_ms} ms later after news, doubling up to ${POLL_SETTINGS.poll_max_ms / 2}–${POLL_SETTINGS.poll_max_ms} ms while nothing is new.`,
       plan.samples === null
         ? "samples: 3 per cell below 10 viewers (a single viewer's latency depends on where its poll loop stands when the writer starts), 1 from 10 viewers on; each cell first runs one small warm-up sample on its fresh server."
         : `samples: ${plan.samples} per cell, after one small warm-up sample on its fresh server.`,
       "entries/s: entries applied by all viewers ÷ wall time from the writer's start to the last viewer at the final cursor.",
       "latency: per (entry, viewer), from the return of the writer's append call that carried the entry to that viewer's viewer_applied probe; negative when the viewer applied it before the writer's ack was handled (the server pushes before it replies, and all viewers share this process). latency_from_send_ms counts from when that call was sent instead.",
       "server µs/entry: the server child's user+system CPU during the measured run ÷ entries delivered, appending included; the 'writer alone' row gives the appending cost per op.",
-      "All viewers and the writer run in this one Node process: at 100 viewers it, not the server, is the bottleneck, so entries/s there is bounded by how fast one core applies entries to 100 SQLite views.",
+      "All viewers and the writer run in this one Node process: at 100 viewers it and the server child each keep about a full core busy, so entries/s there is the machine's ceiling as much as the transport's.",
     ],
   };
 }
