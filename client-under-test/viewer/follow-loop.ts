@@ -208,8 +208,9 @@ export class FollowLoop {
       if (this.#stopped) return;
       this.#apply(page.entries);
       from = d.store.state().cursor;
-      if (page.entries.length >= limit) continue;
+      // News resets the wait, a full page too: the poll after it may well be empty, and must not wait longer for that.
       idle = page.entries.length > 0 ? 0 : idle + 1;
+      if (page.entries.length >= limit) continue;
       await this.#wait(backoffDelay({ backoff_base_ms: d.settings.poll_min_ms, backoff_max_ms: d.settings.poll_max_ms }, idle, d.random));
     }
   }
