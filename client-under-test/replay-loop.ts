@@ -9,6 +9,7 @@ import type { Deadline } from "./deadline.ts";
 import type { Outbox } from "./outbox/outbox.ts";
 import type { ClientSettings } from "./settings.ts";
 import type { Connection, Transport } from "./transports/transport.ts";
+import { Waker } from "./waker.ts";
 
 /** Errors no retry can fix: the client stops and keeps its outbox. */
 const FATAL: ReadonlySet<ErrorCode> = new Set(["bad_secret", "unknown_share", "read_only", "invalid_op", "invalid_request", "too_large"]);
@@ -46,13 +47,14 @@ export class ReplayLoop {
   #stopped = false;
   #error: StoppedError | undefined;
   #connection: Connection | undefined;
-  #wake: (() => void) | undefined;
+  readonly #waker: Waker;
   #drainWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   #sessions = 0;
   #serverLastSeq: number | undefined;
 
   constructor(deps: LoopDeps) {
     this.#d = deps;
+    this.#waker = new Waker(deps.clock);
   }
 
   get state(): LoopState {
@@ -84,12 +86,12 @@ export class ReplayLoop {
     this.#state = "stopped";
     this.#connection?.close();
     this.#connection = undefined;
-    this.#poke();
+    this.#waker.poke();
   }
 
   /** New work arrived. */
   poke(): void {
-    this.#poke();
+    this.#waker.poke();
   }
 
   /** Resolves when nothing is pending; rejects if the loop stops with an error first. */
@@ -99,22 +101,6 @@ export class ReplayLoop {
     return new Promise((resolve, reject) => this.#drainWaiters.push({ resolve, reject }));
   }
 
-  #poke(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
-  }
-
-  /** Waits for a poke, or for `ms` when given. */
-  #wait(ms?: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = ms === undefined ? undefined : this.#d.clock.setTimer(ms, () => this.#poke());
-      this.#wake = () => {
-        timer?.cancel();
-        resolve();
-      };
-    });
-  }
 
   async #run(): Promise<void> {
     const d = this.#d;
@@ -123,7 +109,7 @@ export class ReplayLoop {
       if (d.outbox.pendingCount() === 0) {
         this.#settleDrainWaiters();
         this.#state = "idle";
-        await this.#wait();
+        await this.#waker.wait();
         continue;
       }
       try {
@@ -145,7 +131,7 @@ export class ReplayLoop {
           break;
         }
         this.#state = "backoff";
-        await this.#wait(code === "stale_epoch" && attempt === 0 ? 0 : backoffDelay(d.settings, attempt, d.random));
+        await this.#waker.wait(code === "stale_epoch" && attempt === 0 ? 0 : backoffDelay(d.settings, attempt, d.random));
         attempt++;
       }
     }
@@ -199,7 +185,7 @@ export class ReplayLoop {
       if (inflight.size === 0) return;
       // Wake for whichever comes first: a call finishing, or new ops for a free slot.
       // (Never race against a shared promise that never settles: each race would leave a reaction on it for good.)
-      await Promise.race(inflight.size < d.settings.calls_in_flight ? [...inflight, this.#wait()] : inflight);
+      await Promise.race(inflight.size < d.settings.calls_in_flight ? [...inflight, this.#waker.wait()] : inflight);
     }
   }
 

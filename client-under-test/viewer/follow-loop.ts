@@ -5,6 +5,7 @@ import { backoffDelay } from "../backoff.ts";
 import type { Deadline } from "../deadline.ts";
 import type { ReadConnection, Transport } from "../transports/transport.ts";
 import type { ViewerSettings } from "./settings.ts";
+import { Waker } from "../waker.ts";
 import type { ViewStore } from "./view-store.ts";
 
 /** Errors no retry can fix: the viewer stops and keeps its view. A rotated secret is one. */
@@ -53,7 +54,7 @@ export class FollowLoop {
   #stopped = false;
   #error: ViewerStoppedError | undefined;
   #connection: ReadConnection | undefined;
-  #wake: (() => void) | undefined;
+  readonly #waker: Waker;
   /** Why the server ended the current subscription, or what failed while applying a push. */
   #sessionError: unknown;
   #heard = false;
@@ -61,6 +62,7 @@ export class FollowLoop {
 
   constructor(deps: FollowDeps) {
     this.#d = deps;
+    this.#waker = new Waker(deps.clock);
   }
 
   get state(): ViewerLoopState {
@@ -86,23 +88,7 @@ export class FollowLoop {
     this.#state = "stopped";
     this.#connection?.close();
     this.#connection = undefined;
-    this.#poke();
-  }
-
-  #poke(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
-  }
-
-  #wait(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = this.#d.clock.setTimer(ms, () => this.#poke());
-      this.#wake = () => {
-        timer.cancel();
-        resolve();
-      };
-    });
+    this.#waker.poke();
   }
 
   #viewer(): string {
@@ -130,7 +116,7 @@ export class FollowLoop {
           break;
         }
         this.#state = "backoff";
-        await this.#wait(code === "stale_epoch" && attempt === 0 ? 0 : backoffDelay(d.settings, attempt, d.random));
+        await this.#waker.wait(code === "stale_epoch" && attempt === 0 ? 0 : backoffDelay(d.settings, attempt, d.random));
         attempt++;
       }
     }
@@ -174,20 +160,20 @@ export class FollowLoop {
           this.#apply(entries);
         } catch (error) {
           this.#sessionError = error;
-          this.#poke();
+          this.#waker.poke();
           throw error;
         }
       },
       ended: (reason: SubscriptionEnd) => {
         if (connection !== this.#connection) return;
         this.#sessionError = protocolError((errorCode(reason) ?? "connection_lost") as ErrorCode, `subscription ended: ${reason.message}`);
-        this.#poke();
+        this.#waker.poke();
       },
     };
     await d.deadline(connection.subscribe!(d.resumeFrom(d.store.state().cursor), listener), d.settings.deadline_ms, "subscribe");
     for (;;) {
       this.#heard = false;
-      await this.#wait(d.settings.heartbeat_ms);
+      await this.#waker.wait(d.settings.heartbeat_ms);
       if (this.#stopped) return;
       if (this.#sessionError !== undefined) throw this.#sessionError;
       if (this.#heard) continue;
@@ -211,7 +197,7 @@ export class FollowLoop {
       // News resets the wait, a full page too: the poll after it may well be empty, and must not wait longer for that.
       idle = page.entries.length > 0 ? 0 : idle + 1;
       if (page.entries.length >= limit) continue;
-      await this.#wait(backoffDelay({ backoff_base_ms: d.settings.poll_min_ms, backoff_max_ms: d.settings.poll_max_ms }, idle, d.random));
+      await this.#waker.wait(backoffDelay({ backoff_base_ms: d.settings.poll_min_ms, backoff_max_ms: d.settings.poll_max_ms }, idle, d.random));
     }
   }
 
