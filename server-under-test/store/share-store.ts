@@ -4,7 +4,7 @@ import { protocolError } from "../../protocol/errors.ts";
 import type { Limits } from "../../protocol/limits.ts";
 import type { Op, OpBody } from "../../protocol/ops.ts";
 import type { Clock, CrashPoints, Ids, Probe, Random } from "../../protocol/ports.ts";
-import type { Ack, ReadPage, Revoked, Scope, ShareState, Snapshot } from "../../protocol/rpc.ts";
+import type { Ack, LogEntry, ReadPage, Revoked, Scope, ShareState, Snapshot } from "../../protocol/rpc.ts";
 import type { SessionView } from "../../protocol/session-view.ts";
 import { Materializer } from "../../protocol/materialize.ts";
 import { LogFeed } from "./log-feed.ts";
@@ -19,6 +19,9 @@ import {
   type SeqPolicy,
   type Transact,
 } from "./seams.ts";
+
+/** Parsed log entries kept for readers; past this many the cache starts over. */
+const ENTRIES_CACHED_MAX = 4096;
 
 /** One item of the seed's bulk sync: a bare op body, or a whole op. */
 export type LegacyItem = OpBody | Op;
@@ -75,6 +78,7 @@ export class ShareStore {
   protected readonly materializer: Materializer;
   /** Wakes this process's push subscriptions after each committed change. */
   readonly feed = new LogFeed();
+  readonly #entries = new Map<string, LogEntry>();
   readonly #stmt;
 
   constructor(deps: StoreDeps, parts: Partial<StoreParts> = {}) {
@@ -253,10 +257,23 @@ export class ShareStore {
     const share = this.admit(grant, "read");
     const max = Math.min(limit, this.deps.limits.read_limit_max);
     const rows = this.#stmt.readLog.all(share.id, fromCursor, max) as { cursor: number; producer_id: string; seq: number; op: string }[];
-    return {
-      entries: rows.map((r) => ({ cursor: r.cursor, producer_id: r.producer_id, seq: r.seq, op: JSON.parse(r.op) as Op })),
-      cursor: this.parts.cursors.get(share.id),
-    };
+    return { entries: rows.map((r) => this.#entry(share.id, r)), cursor: this.parts.cursors.get(share.id) };
+  }
+
+  /**
+   * A committed log row as an entry. Every viewer reads the same rows, often
+   * more than once, so recent entries are kept parsed; a row never changes
+   * once committed, and only committed rows are read.
+   */
+  #entry(shareID: string, row: { cursor: number; producer_id: string; seq: number; op: string }): LogEntry {
+    const key = `${shareID}/${row.cursor}`;
+    let entry = this.#entries.get(key);
+    if (entry === undefined) {
+      entry = { cursor: row.cursor, producer_id: row.producer_id, seq: row.seq, op: JSON.parse(row.op) as Op };
+      if (this.#entries.size >= ENTRIES_CACHED_MAX) this.#entries.clear();
+      this.#entries.set(key, entry);
+    }
+    return entry;
   }
 
   /** The session and its cursor in one read: a late joiner installs it, then follows from that cursor. */

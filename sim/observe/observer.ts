@@ -2,9 +2,8 @@ import type Database from "better-sqlite3";
 import type { ForbiddenProbe } from "../adversary/adversary.ts";
 import type { CoverageCondition } from "../coverage/conditions.ts";
 import { prepared } from "../kernel/statement-cache.ts";
-import { capnwebRedeems, cursorsIn, errorCodesIn, jsonValues, logEntriesIn, numberFieldAbove, opIdsIn, snapshotCursorsIn } from "./wire-parse.ts";
+import { jsonValues, scanWire } from "./wire-parse.ts";
 
-const rejectedIn = (values: readonly unknown[]) => numberFieldAbove(values, "rejected", 0);
 
 // The world's own eyes. The checkers judge from what it saw (DESIGN.md,
 // "Checkers"): what crossed the network, what each client held when it sent
@@ -188,6 +187,7 @@ export class Observer {
   /** A request or frames reached the server. */
   toServer(node: string, transport: WireTransport, payload: string, meta: { path?: string; link?: number; auth?: string } = {}): void {
     const values = jsonValues(payload);
+    const found = scanWire(values);
     const share = this.#world.shareOf(node);
     const t = this.#world.now();
     const fresh = (secret: string | null, scope: string | null): Credential => ({
@@ -212,14 +212,14 @@ export class Observer {
         credential = this.#tokens.get(bearer) ?? (share && bearer === share.secret ? fresh(bearer, "read") : { secret_ok: false, scope: "read", epoch: null, since: t });
       }
     } else {
-      const redeem = capnwebRedeems(values)[0];
+      const redeem = found.redeems[0];
       if (redeem) credential = fresh(redeem.secret, redeem.scope);
       if (transport === "websocket" && meta.link !== undefined) {
         if (credential) this.#links.set(meta.link, credential);
         else credential = this.#links.get(meta.link) ?? null;
       }
     }
-    const op_ids = opIdsIn(values);
+    const op_ids = found.op_ids;
     if (op_ids.length > 0) this.observed.deliveries.push({ t, node, transport, op_ids, credential });
     if (transport !== "websocket") this.#requestCredential.set(node, credential);
   }
@@ -231,9 +231,7 @@ export class Observer {
    */
   fromServer(node: string, transport: WireTransport, payload: string, meta: { link?: number } = {}): void {
     if (!this.#world.isViewer(node)) return;
-    const values = jsonValues(payload);
-    const cursors = logEntriesIn(values);
-    const snapshots = snapshotCursorsIn(values);
+    const { entries: cursors, snapshots } = scanWire(jsonValues(payload));
     if (cursors.length === 0 && snapshots.length === 0) return;
     const share = this.#world.shareOf(node);
     if (!share) return;
@@ -307,9 +305,10 @@ export class Observer {
     if (redeemed && reply && typeof reply === "object" && typeof reply.token === "string" && typeof reply.epoch === "number") {
       this.#tokens.set(reply.token, { ...redeemed, epoch: reply.epoch });
     }
-    if (rejectedIn(values)) this.#world.reached("gap_rejected", node);
-    for (const c of cursorsIn(values)) this.observed.told.push({ t, node, ...c });
-    const codes = errorCodesIn(values);
+    const found = scanWire(values);
+    if (found.rejected) this.#world.reached("gap_rejected", node);
+    for (const c of found.cursors) this.observed.told.push({ t, node, ...c });
+    const codes = found.codes;
     if (this.#world.isViewer(node) && codes.includes("stale_epoch")) this.#world.reached("viewer_ended_by_revoke", node);
     if (codes.length > 0) {
       const known = (this.observed.errors_told[node] ??= []);

@@ -27,50 +27,10 @@ function walk(value: unknown, visit: (node: unknown) => void, depth = 0): void {
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** Op ids of the ops a payload carries (objects with a string `op_id` and a numeric `seq`). */
-export function opIdsIn(values: readonly unknown[]): string[] {
-  const ids: string[] = [];
-  for (const v of values) walk(v, (n) => isRecord(n) && typeof n.op_id === "string" && typeof n.seq === "number" && ids.push(n.op_id));
-  return ids;
-}
-
-/** Cursors a payload tells its reader: a redeem result or an ack (numeric `cursor` and `last_seq`). */
-export function cursorsIn(values: readonly unknown[]): { cursor: number; last_seq: number }[] {
-  const out: { cursor: number; last_seq: number }[] = [];
-  for (const v of values) walk(v, (n) => isRecord(n) && typeof n.cursor === "number" && typeof n.last_seq === "number" && out.push({ cursor: n.cursor, last_seq: n.last_seq }));
-  return out;
-}
-
-/** Protocol error codes a payload carries (REST `{error: {code}}`, capnweb's error properties). */
-export function errorCodesIn(values: readonly unknown[]): string[] {
-  const out: string[] = [];
-  for (const v of values) walk(v, (n) => isRecord(n) && typeof n.code === "string" && out.push(n.code));
-  return out;
-}
-
-/** The arguments of every capnweb call to `method` in a payload: `["pipeline", target, [method], args]`. */
-export function capnwebCalls(values: readonly unknown[], method: string): unknown[][] {
-  const calls: unknown[][] = [];
-  for (const v of values) {
-    walk(v, (n) => {
-      if (!Array.isArray(n) || n[0] !== "pipeline" || !Array.isArray(n[2]) || n[2].length !== 1 || n[2][0] !== method) return;
-      calls.push(Array.isArray(n[3]) ? n[3] : []);
-    });
-  }
-  return calls;
-}
-
 /** What a redeem asked for: from a capnweb `redeem(shareID, secret, scope, producer)` call or a REST body. */
 export interface RedeemAsk {
   secret: string | null;
   scope: string | null;
-}
-
-export function capnwebRedeems(values: readonly unknown[]): RedeemAsk[] {
-  return capnwebCalls(values, "redeem").map((args) => ({
-    secret: typeof args[1] === "string" ? args[1] : null,
-    scope: typeof args[2] === "string" ? args[2] : null,
-  }));
 }
 
 /** True when some object in the payload has a numeric `field` above `floor` (an ack that applied, or rejected, ops). */
@@ -80,18 +40,38 @@ export function numberFieldAbove(values: readonly unknown[], field: string, floo
   return found;
 }
 
-/** Cursors of the log entries a payload carries (objects with a numeric `cursor`, a `producer_id`, a `seq` and an `op`). */
-export function logEntriesIn(values: readonly unknown[]): number[] {
-  const out: number[] = [];
-  for (const v of values) {
-    walk(v, (n) => isRecord(n) && typeof n.cursor === "number" && typeof n.producer_id === "string" && typeof n.seq === "number" && isRecord(n.op) && out.push(n.cursor));
-  }
-  return out;
+/** Everything the observer reads off one payload, found in a single walk. */
+export interface WireScan {
+  op_ids: string[];
+  cursors: { cursor: number; last_seq: number }[];
+  codes: string[];
+  redeems: RedeemAsk[];
+  entries: number[];
+  snapshots: number[];
+  rejected: boolean;
 }
 
-/** Cursors of the snapshots a payload carries (objects with a numeric `cursor` and a session `view`). */
-export function snapshotCursorsIn(values: readonly unknown[]): number[] {
-  const out: number[] = [];
-  for (const v of values) walk(v, (n) => isRecord(n) && typeof n.cursor === "number" && isRecord(n.view) && out.push(n.cursor));
+/** One walk over a payload's values instead of one per question (the observer reads every payload the world carries). */
+export function scanWire(values: readonly unknown[]): WireScan {
+  const out: WireScan = { op_ids: [], cursors: [], codes: [], redeems: [], entries: [], snapshots: [], rejected: false };
+  const visit = (n: unknown) => {
+    if (Array.isArray(n)) {
+      if (n[0] === "pipeline" && Array.isArray(n[2]) && n[2].length === 1 && n[2][0] === "redeem") {
+        const args = Array.isArray(n[3]) ? n[3] : [];
+        out.redeems.push({ secret: typeof args[1] === "string" ? args[1] : null, scope: typeof args[2] === "string" ? args[2] : null });
+      }
+      return;
+    }
+    if (!isRecord(n)) return;
+    if (typeof n.op_id === "string" && typeof n.seq === "number") out.op_ids.push(n.op_id);
+    if (typeof n.cursor === "number") {
+      if (typeof n.last_seq === "number") out.cursors.push({ cursor: n.cursor, last_seq: n.last_seq });
+      if (typeof n.producer_id === "string" && typeof n.seq === "number" && isRecord(n.op)) out.entries.push(n.cursor);
+      if (isRecord(n.view)) out.snapshots.push(n.cursor);
+    }
+    if (typeof n.code === "string") out.codes.push(n.code);
+    if (typeof n.rejected === "number" && n.rejected > 0) out.rejected = true;
+  };
+  for (const v of values) walk(v, visit);
   return out;
 }
