@@ -172,6 +172,8 @@ export class FollowLoop {
     };
     await d.deadline(connection.subscribe!(d.resumeFrom(d.store.state().cursor), listener), d.settings.deadline_ms, "subscribe");
     for (;;) {
+      // The subscription may have ended before this loop first slept: a poke with nobody asleep is dropped.
+      if (this.#sessionError !== undefined) throw this.#sessionError;
       this.#heard = false;
       await this.#waker.wait(d.settings.heartbeat_ms);
       if (this.#stopped) return;
