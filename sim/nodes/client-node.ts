@@ -4,9 +4,8 @@ import type { ClientSettings } from "../../client-under-test/settings.ts";
 import type { Transport } from "../../client-under-test/transports/transport.ts";
 import type { Op } from "../../protocol/ops.ts";
 import type { Incarnation } from "../kernel/scheduler.ts";
-import { simIds } from "../kernel/sim-ids.ts";
 import { DurableProcess, type Live } from "./durable-process.ts";
-import type { NodeHost } from "./node-host.ts";
+import { processPorts, type NodeHost } from "./node-host.ts";
 import { SIM_ORIGIN } from "../network/msw-gateway.ts";
 
 /** Builds the client an agent process runs: the reference ShareClient, or a variant. */
@@ -73,11 +72,7 @@ export class ClientNode extends DurableProcess<Live & { client: SyncClient }> {
       {
         db,
         transport: this.#transportFor(this.name, incarnation),
-        clock: host.scheduler.clockFor(incarnation),
-        random: host.streams.stream(`client/${this.name}`),
-        ids: simIds(incarnation),
-        crash: host.crashPoints(this.name, incarnation),
-        probe: host.probe(this.name, incarnation),
+        ...processPorts(host, this.name, incarnation, `client/${this.name}`),
         settings: this.#settings,
         limits: host.limits,
         server_url: SIM_ORIGIN,

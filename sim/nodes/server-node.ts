@@ -1,10 +1,9 @@
 import type Database from "better-sqlite3";
 import { createShareServer, openServerDb, type ServerParts, type ShareServer } from "../../server-under-test/share-server.ts";
-import { simIds } from "../kernel/sim-ids.ts";
 import type { ServerEndpoint } from "../network/host.ts";
 import { SIM_ORIGIN } from "../network/msw-gateway.ts";
 import { DurableProcess, type Live } from "./durable-process.ts";
-import type { NodeHost } from "./node-host.ts";
+import { processPorts, type NodeHost } from "./node-host.ts";
 
 /** The share server as a process that can crash and restart over its committed state. */
 export class ServerNode extends DurableProcess<Live & { server: ShareServer }> {
@@ -40,11 +39,7 @@ export class ServerNode extends DurableProcess<Live & { server: ShareServer }> {
     const server = createShareServer(
       {
         db,
-        clock: host.scheduler.clockFor(incarnation),
-        random: host.streams.stream("server"),
-        ids: simIds(incarnation),
-        crash: host.crashPoints(this.name, incarnation),
-        probe: host.probe(this.name, incarnation),
+        ...processPorts(host, this.name, incarnation, "server"),
         limits: host.limits,
         publicUrl: SIM_ORIGIN,
       },

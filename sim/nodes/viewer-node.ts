@@ -6,9 +6,8 @@ import type Database from "better-sqlite3";
 import { Materializer } from "../../protocol/materialize.ts";
 import type { SessionView } from "../../protocol/session-view.ts";
 import type { Incarnation } from "../kernel/scheduler.ts";
-import { simIds } from "../kernel/sim-ids.ts";
 import { DurableProcess, type Live } from "./durable-process.ts";
-import type { NodeHost } from "./node-host.ts";
+import { processPorts, type NodeHost } from "./node-host.ts";
 
 export interface ViewerBinding {
   share_index: number;
@@ -69,11 +68,7 @@ export class ViewerNode extends DurableProcess<Live & { viewer: ShareViewer }> {
       {
         db,
         transport: this.#transportFor(this.name, incarnation),
-        clock: host.scheduler.clockFor(incarnation),
-        random: host.streams.stream(`viewer/${this.name}`),
-        ids: simIds(incarnation),
-        crash: host.crashPoints(this.name, incarnation),
-        probe: host.probe(this.name, incarnation),
+        ...processPorts(host, this.name, incarnation, `viewer/${this.name}`),
         settings: this.#settings,
       },
       this.#parts,
