@@ -55,15 +55,18 @@ class WebSocketReadConnection implements ReadConnection {
     this.#credentials = credentials;
   }
 
-  #reader(): RpcStub<ReaderApi> {
+  #redemption() {
     const c = this.#credentials;
     this.#redeemed ??= this.#main.redeem(c.share_id, c.secret, "read");
-    return this.#redeemed.capability as unknown as RpcStub<ReaderApi>;
+    return this.#redeemed;
+  }
+
+  #reader(): RpcStub<ReaderApi> {
+    return this.#redemption().capability as unknown as RpcStub<ReaderApi>;
   }
 
   async redeem(): Promise<ShareState> {
-    this.#reader();
-    const { cursor, epoch, last_seq } = await this.#redeemed!;
+    const { cursor, epoch, last_seq } = await this.#redemption();
     return { cursor, epoch, last_seq };
   }
 
