@@ -111,6 +111,23 @@ describe("the diagram's data, from a history", () => {
     expect(m.rows.at(-1)!.details[0]).toBe("subscribed: cursor 3");
   });
 
+  test("a viewer's lane says what was served, applied and why it stopped, with the cursors", () => {
+    const m = buildTimeline(
+      [
+        ...START,
+        ev(5, "server", "served", { share: "sh_a", via: "push", cursor_from: 1, cursor_to: 3, count: 3, limit: 50, epoch: 0, scope: "read", in_flight: 1 }),
+        ev(9, "viewer-1", "viewer_applied", { viewer: "v1", share: "sh_a", cursor_from: 0, cursor_to: 3, count: 3 }),
+        ev(12, "viewer-1", "viewer_stopped", { viewer: "v1", code: "bad_secret", message: "rotated" }),
+      ],
+      "websocket",
+      null,
+      12,
+    );
+    const labels = m.rows.flatMap((r) => r.labels.map((l) => l.text));
+    expect(labels).toEqual(expect.arrayContaining(["serve push cur 1–3", "applied cur 1–3", "stopped: bad_secret"]));
+    expect(m.rows.find((r) => r.glyph === "crash")!.details[0]).toBe("viewer stopped for good: bad_secret: rotated");
+  });
+
   test("charts: outbox depth and acked seq per client, the cursor per share", () => {
     const m = buildTimeline(
       [

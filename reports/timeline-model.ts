@@ -351,6 +351,32 @@ class Builder {
         this.#cursorPoint(e.t, share, cursor);
         return;
       }
+      case "served": {
+        const share = this.#shareNames.get(str("share")) ?? str("share");
+        const [lo, hi] = [num("cursor_from"), num("cursor_to")];
+        const keys: Keys = { seqs: [], ops: [], cursors: [{ share, lo, hi }] };
+        this.#mark(at(own), "dot", `serve ${str("via")} cur ${lo === hi ? lo : `${lo}–${hi}`}`, `served ${num("count")} entr${num("count") === 1 ? "y" : "ies"} of ${share} by ${str("via")}: cursor ${lo}..${hi}, epoch ${num("epoch")}, scope ${str("scope")}`, keys);
+        return;
+      }
+      case "viewer_applied": {
+        const share = this.#shareNames.get(str("share")) ?? str("share");
+        const [lo, hi] = [num("cursor_from") + 1, num("cursor_to")];
+        const keys: Keys = { seqs: [], ops: [], cursors: [{ share, lo, hi }] };
+        this.#mark(at(own), "ok", `applied cur ${lo === hi ? lo : `${lo}–${hi}`}`, `viewer applied ${num("count")} entr${num("count") === 1 ? "y" : "ies"} of ${share}: cursor ${lo}..${hi}`, keys);
+        return;
+      }
+      case "viewer_redeemed":
+        this.#mark(at(own), "ok", `redeem read${num("epoch") > 0 ? ` epoch ${num("epoch")}` : ""}: from cur ${num("from")}`, `viewer redeemed for reading: epoch ${num("epoch")}, share cursor ${num("cursor")}, follows from ${num("from")}`);
+        return;
+      case "viewer_snapshot":
+        this.#mark(at(own), "ok", `snapshot at cur ${num("cursor")}`, `late joiner installed a snapshot at cursor ${num("cursor")}`);
+        return;
+      case "viewer_session_failed":
+        this.#mark(at(own), "fault", `session failed: ${str("code")}`, `viewer session failed: ${str("code")}: ${str("message")}`);
+        return;
+      case "viewer_stopped":
+        this.#mark(at(own), "crash", `stopped: ${str("code")}`, `viewer stopped for good: ${str("code")}: ${str("message")}`);
+        return;
       case "revoked": {
         const share = this.#shareNames.get(str("share")) ?? str("share");
         this.#mark(at(own), "fault", `revoke ${share} → e${num("epoch")}${d.secret_rotated ? ", new secret" : ""}`, `revoked ${share}: epoch ${num("epoch")}, secret rotated: ${String(d.secret_rotated)}`);
