@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import { protocolError } from "../protocol/errors.ts";
 import { DEFAULT_LIMITS, jsonBytes, opBodyBytesMax, type Limits } from "../protocol/limits.ts";
+import { fastOpBody } from "../protocol/op-fast-check.ts";
 import { opBodySchema, type Op, type OpBody } from "../protocol/ops.ts";
 import { noCrashPoints, noProbe, type Clock, type CrashPoints, type Ids, type Probe, type Random } from "../protocol/ports.ts";
 import { planBatch, type BatchPlanner } from "./batching.ts";
@@ -111,13 +112,9 @@ export class ShareClient implements SyncClient {
     const bytes = jsonBytes(body);
     const max = opBodyBytesMax(this.#limits);
     if (bytes > max) throw protocolError("too_large", `op body: ${bytes} bytes, limit ${max}`);
-    const parsed = opBodySchema.safeParse(body);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw protocolError("invalid_op", `op.${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}`);
-    }
+    const valid = validBody(body);
     const opID = this.#deps.ids.next("op");
-    const op = this.outbox.enqueue(parsed.data, opID, this.#deps.clock.now());
+    const op = this.outbox.enqueue(valid, opID, this.#deps.clock.now());
     this.#probe.emit({ type: "enqueue_committed", producer: this.producerID, seq: op.seq, op_id: op.op_id });
     this.#crash.reach("client.after_enqueue_commit");
     this.#loop.poke();
@@ -147,4 +144,14 @@ export class ShareClient implements SyncClient {
       error: error ? { code: error.code, message: error.message } : null,
     };
   }
+}
+
+/** The body as the schema returns it; an invalid one is refused with the schema's message. */
+function validBody(body: OpBody): OpBody {
+  const fast = fastOpBody(body);
+  if (fast) return fast;
+  const parsed = opBodySchema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw protocolError("invalid_op", `op.${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}`);
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { protocolError } from "./errors.ts";
 import { jsonBytes, type Limits } from "./limits.ts";
+import { fastOp } from "./op-fast-check.ts";
 import { opSchema, type Op } from "./ops.ts";
 import type { Scope } from "./rpc.ts";
 
@@ -71,7 +72,7 @@ export function parseOps(value: unknown, limits: Limits): Op[] {
   if (callBytes > limits.call_bytes_max) {
     throw protocolError("too_large", `ops: ${callBytes} bytes in one call, limit ${limits.call_bytes_max}`, "ops");
   }
-  return value.map((op, i) => parseWith(opSchema, op, `ops[${i}]`, "invalid_op"));
+  return value.map((op, i) => fastOp(op) ?? parseWith(opSchema, op, `ops[${i}]`, "invalid_op"));
 }
 
 /** Body of `POST /api/share/:id/ops`: the write token from `/redeem`, the ops, and optionally the producer they are for. */
