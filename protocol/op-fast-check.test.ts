@@ -69,7 +69,7 @@ describe("the op fast path", () => {
 
   it("copies JSON state instead of sharing it", () => {
     const state = { input: { path: "a" }, list: [1, 2] };
-    const out = fastOpBody({ kind: "part.upsert", part_id: "p", message_id: "m", type: "tool", state }) as { state: typeof state };
+    const out = fastOpBody({ kind: "part.upsert", part_id: "p", message_id: "m", type: "tool", state }) as unknown as { state: typeof state };
     expect(out.state).toEqual(state);
     expect(out.state).not.toBe(state);
     expect(out.state.list).not.toBe(state.list);
