@@ -41,9 +41,12 @@ function views(buffer: SharedArrayBuffer) {
 export class RunMonitor {
   readonly #v: ReturnType<typeof views>;
   readonly #encoder = new TextEncoder();
+  /** One view per line slot, made once: a subarray per history line was a measurable cost. */
+  readonly #slots: Uint8Array[];
 
   constructor(buffer: SharedArrayBuffer) {
     this.#v = views(buffer);
+    this.#slots = Array.from({ length: MONITOR_LINES }, (_, slot) => this.#v.bytes.subarray(slot * LINE_BYTES, (slot + 1) * LINE_BYTES));
   }
 
   begin(): void {
@@ -65,8 +68,7 @@ export class RunMonitor {
   line(text: string): void {
     const written = this.#v.words[WRITTEN]!;
     const slot = written % MONITOR_LINES;
-    const target = this.#v.bytes.subarray(slot * LINE_BYTES, (slot + 1) * LINE_BYTES);
-    const { written: n } = this.#encoder.encodeInto(text, target);
+    const { written: n } = this.#encoder.encodeInto(text, this.#slots[slot]!);
     this.#v.words[3 + slot] = n;
     Atomics.store(this.#v.words, WRITTEN, written + 1);
   }
