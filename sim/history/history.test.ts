@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { canonicalJson } from "./canonical-json.ts";
 import { History } from "./history.ts";
@@ -37,6 +38,21 @@ describe("canonicalJson", () => {
     expect(canonicalJson({ first: undefined, second: 2 })).toBe('{"second":2}');
     expect(canonicalJson({ only: undefined })).toBe("{}");
     expect(canonicalJson({ a: 1, b: undefined })).toBe(canonicalJson({ a: 1 }));
+  });
+
+  it("is JSON.stringify of the value with its keys sorted, for any JSON-like value and any string", () => {
+    const sortDeep = (v: unknown): unknown =>
+      Array.isArray(v) ? v.map(sortDeep) : v && typeof v === "object" ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortDeep((v as Record<string, unknown>)[k])])) : v;
+    const leaf = fc.oneof(fc.constantFrom("\\", "a\"b", "\n", "\u2028", "\ud800", "\u007f", "\u001f", `${"x".repeat(70)}"`), fc.string({ unit: "binary" }), fc.string({ unit: "grapheme" }), fc.double(), fc.integer(), fc.boolean(), fc.constant(null), fc.constant(undefined));
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof({ depthSize: "small" }, leaf, fc.array(tie("node")), fc.dictionary(fc.string({ unit: "binary" }), tie("node"))),
+    })).node;
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(canonicalJson(v)).toBe(JSON.stringify(sortDeep(v)) ?? "null");
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it("writes what JSON cannot hold as null, like JSON.stringify does in arrays", () => {
