@@ -29,12 +29,15 @@ export function jsonBytes(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value) ?? "", "utf8");
 }
 
+// Computed once: every enqueue asks.
+const ENVELOPE_BYTES = jsonBytes({ seq: Number.MAX_SAFE_INTEGER, op_id: "x".repeat(128), body: null }) - jsonBytes(null);
+
 /**
  * The largest op body, in UTF-8 bytes of its JSON, that fits `op_bytes_max`
  * whatever seq and op id the op gets: the limit less the largest envelope
  * (`{"seq":<MAX_SAFE_INTEGER>,"op_id":"<128 chars>","body":...}`).
  */
 export function opBodyBytesMax(limits: Pick<Limits, "op_bytes_max">): number {
-  const envelope = jsonBytes({ seq: Number.MAX_SAFE_INTEGER, op_id: "x".repeat(128), body: null }) - jsonBytes(null);
-  return limits.op_bytes_max - envelope;
+  return limits.op_bytes_max - ENVELOPE_BYTES;
 }
+

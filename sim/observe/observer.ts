@@ -2,7 +2,11 @@ import type Database from "better-sqlite3";
 import type { ForbiddenProbe } from "../adversary/adversary.ts";
 import type { CoverageCondition } from "../coverage/conditions.ts";
 import { prepared } from "../kernel/statement-cache.ts";
-import { jsonValues, scanWire } from "./wire-parse.ts";
+import { jsonValues, mayHold, scanWire } from "./wire-parse.ts";
+
+/** What toServer and toClient look for in a capnweb payload; one without any of these keys is not parsed. */
+export const TO_SERVER_KEYS = ['"redeem"', '"op_id"'];
+export const TO_CLIENT_KEYS = ['"token"', '"rejected"', '"cursor"', '"code"'];
 
 
 // The world's own eyes. The checkers judge from what it saw (DESIGN.md,
@@ -186,7 +190,8 @@ export class Observer {
 
   /** A request or frames reached the server. */
   toServer(node: string, transport: WireTransport, payload: string, meta: { path?: string; link?: number; auth?: string } = {}): void {
-    const values = jsonValues(payload);
+    // capnweb frames: only a redeem or ops matter here (REST bodies are read whole).
+    const values = transport === "rest" || mayHold(payload, TO_SERVER_KEYS) ? jsonValues(payload) : [];
     const found = scanWire(values);
     const share = this.#world.shareOf(node);
     const t = this.#world.now();
@@ -231,6 +236,7 @@ export class Observer {
    */
   fromServer(node: string, transport: WireTransport, payload: string, meta: { link?: number } = {}): void {
     if (!this.#world.isViewer(node)) return;
+    if (!mayHold(payload, ['"cursor"'])) return;
     const { entries: cursors, snapshots } = scanWire(jsonValues(payload));
     if (cursors.length === 0 && snapshots.length === 0) return;
     const share = this.#world.shareOf(node);
@@ -298,7 +304,7 @@ export class Observer {
 
   /** A reply or frames reached a client. */
   toClient(node: string, payload: string): void {
-    const values = jsonValues(payload);
+    const values = mayHold(payload, TO_CLIENT_KEYS) ? jsonValues(payload) : [];
     const t = this.#world.now();
     const redeemed = this.#restRedeem.get(node);
     const reply = values[0] as Record<string, unknown> | undefined;

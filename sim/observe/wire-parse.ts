@@ -18,6 +18,17 @@ export function jsonValues(payload: string): unknown[] {
   return out;
 }
 
+/**
+ * Whether a payload can hold any of `keys` (each written as it appears in
+ * JSON, quoted). A payload with none of them, and no escape that could spell
+ * one, has nothing the caller looks for: it need not be parsed at all.
+ */
+export function mayHold(payload: string, keys: readonly string[]): boolean {
+  if (payload.includes("\\u")) return true;
+  for (const key of keys) if (payload.includes(key)) return true;
+  return false;
+}
+
 function walk(value: unknown, visit: (node: unknown) => void, depth = 0): void {
   if (depth > 64) return;
   visit(value);
