@@ -77,6 +77,15 @@ function parseLegacyItems(value: unknown, limits: Limits): LegacyItem[] {
   });
 }
 
+/**
+ * The batch, already read and checked, as capnweb's batch server reads a
+ * request: its method and its text (capnweb 0.12 reads nothing else). A second
+ * Request would copy the body into another stream for nothing.
+ */
+function checkedBatch(text: string): Request {
+  return { method: "POST", text: () => Promise.resolve(text) } as Pick<Request, "method" | "text"> as Request;
+}
+
 /** The share server's HTTP face: capnweb batch on POST /rpc and the REST baseline. See websocket-route.ts for upgrades. */
 export function createShareApp(deps: AppDeps): Hono {
   const { store, limits } = deps;
@@ -94,7 +103,7 @@ export function createShareApp(deps: AppDeps): Hono {
     const problem = capnwebBatchProblem(text);
     if (problem !== null) return errorResponse(c, protocolError("invalid_request", `body: not a capnweb batch (${problem})`, "body"));
     try {
-      return await newHttpBatchRpcResponse(new Request(c.req.url, { method: "POST", body: text, headers: c.req.raw.headers }), deps.newApi(), options);
+      return await newHttpBatchRpcResponse(checkedBatch(text), deps.newApi(), options);
     } catch {
       return errorResponse(c, protocolError("invalid_request", "body: capnweb could not run this batch", "body"));
     }
