@@ -101,10 +101,25 @@ export function serverViewAt(server: ServerNode, shareID: string, cursor: number
   }
 }
 
-export function inspectViewer(node: ViewerNode, secret: "valid" | "wrong", server: ServerNode): FinalViewer {
+/**
+ * Where each viewer ended. Viewers of a share mostly end at the same cursor,
+ * and the log is replayed once per share and cursor, not once per viewer.
+ */
+export function inspectViewers(nodes: readonly ViewerNode[], secrets: readonly ("valid" | "wrong")[], server: ServerNode): FinalViewer[] {
+  const views = new Map<string, SessionView>();
+  const viewAt = (shareID: string, cursor: number): SessionView => {
+    const key = `${shareID}@${cursor}`;
+    let view = views.get(key);
+    if (!view) views.set(key, (view = serverViewAt(server, shareID, cursor)));
+    return view;
+  };
+  return nodes.map((node, i) => inspectViewer(node, secrets[i]!, viewAt));
+}
+
+function inspectViewer(node: ViewerNode, secret: "valid" | "wrong", viewAt: (shareID: string, cursor: number) => SessionView): FinalViewer {
   const committed = node.inspect();
   return {
-    expected_view: committed.joined ? serverViewAt(server, node.binding.share_id, committed.cursor) : null,
+    expected_view: committed.joined ? viewAt(node.binding.share_id, committed.cursor) : null,
     node: node.name,
     share_index: node.binding.share_index,
     secret,

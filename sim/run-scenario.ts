@@ -1,6 +1,6 @@
 import { checkAll, type RunRecord, type Violation } from "./checkers/index.ts";
 import { noEfficiency, runEfficiency, type RunEfficiency } from "./efficiency.ts";
-import { inspectClient, inspectServer, inspectViewer } from "./final-state.ts";
+import { inspectClient, inspectServer, inspectViewers } from "./final-state.ts";
 import type { HistoryEvent } from "./history/history.ts";
 import { harnessViolation } from "./harness-error.ts";
 import { exclusive } from "./kernel/run-lock.ts";
@@ -132,7 +132,7 @@ async function judge(world: World, scenario: Scenario, options: RunOptions, star
     committed: world.committed,
     shares,
     clients: world.clients.map((node, i) => inspectClient(node, scenario.clients[i]!.scope, scenario.clients[i]!.secret)),
-    viewers: world.viewers.map((node, i) => inspectViewer(node, scenario.viewers[i]!.secret, world.serverNode)),
+    viewers: inspectViewers(world.viewers, scenario.viewers.map((v) => v.secret), world.serverNode),
     rotated: world.shares.filter((s) => s && s.secret_rotated_at !== null).map((s) => ({ share_index: s.index, t: s.secret_rotated_at! })),
     revokes: world.revokes,
     observed: world.observer.observed,
