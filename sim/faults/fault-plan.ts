@@ -17,7 +17,8 @@ type LoseReply = Extract<TimelineAction, { action: "lose_reply" }>;
  */
 export class FaultPlan {
   readonly rates: FaultRates;
-  readonly #timeline: readonly TimelineAction[];
+  /** The timeline's actions grouped by what each question matches on, in timeline order: a crash point is reached on every op, and asking the whole timeline each time was a measurable cost. */
+  readonly #actions = new Map<string, TimelineAction[]>();
   readonly #streams: RandomStreams;
   readonly #reaches = new Map<string, number>();
   readonly counts = new Map<string, number>();
@@ -25,8 +26,16 @@ export class FaultPlan {
 
   constructor(rates: FaultRates, timeline: readonly TimelineAction[], streams: RandomStreams) {
     this.rates = rates;
-    this.#timeline = timeline;
+    for (const a of timeline) for (const key of keysOf(a)) {
+      const list = this.#actions.get(key);
+      if (list) list.push(a);
+      else this.#actions.set(key, [a]);
+    }
     this.#streams = streams;
+  }
+
+  #matching<A extends TimelineAction>(key: string): readonly A[] {
+    return (this.#actions.get(key) ?? []) as A[];
   }
 
   get healed(): boolean {
@@ -55,7 +64,7 @@ export class FaultPlan {
     if (this.#healed) return { refuse: false };
     const r = this.rates;
     const fate: WsFate = { refuse: drawChance(this.stream("ws_refuse_connect"), r.ws_refuse_connect) };
-    const cut = this.#timeline.find((a): a is Cut => a.action === "cut" && a.node === client && a.connection === connection);
+    const cut = this.#matching<Cut>(`cut|${client}|${connection}`)[0];
     if (cut) {
       fate.cut = { direction: cut.direction, after_frames: cut.after_frames };
     } else if (drawChance(this.stream("ws_cut"), r.ws_cut)) {
@@ -72,7 +81,7 @@ export class FaultPlan {
   httpFate(client: string, request: number): HttpFate {
     const fate: HttpFate = { drop_request: false, drop_response: false, duplicate_after_ms: null, extra_delay_ms: 0, reorder: false };
     if (this.#healed) return fate;
-    const explicit = this.#timeline.filter((a): a is HttpAction => a.action === "http" && a.node === client && a.request === request);
+    const explicit = this.#matching<HttpAction>(`http|${client}|${request}`);
     for (const a of explicit) {
       if (a.fault === "drop_request") fate.drop_request = true;
       else if (a.fault === "drop_response") fate.drop_response = true;
@@ -104,7 +113,7 @@ export class FaultPlan {
     const key = `${node}/applied`;
     const nth = (this.#reaches.get(key) ?? 0) + 1;
     this.#reaches.set(key, nth);
-    return this.#timeline.some((a): a is LoseReply => a.action === "lose_reply" && a.node === node && a.nth_apply === nth);
+    return this.#matching<LoseReply>(`lose_reply|${node}|${nth}`).length > 0;
   }
 
   /** Called each time a node reaches a crash point: should it die here? */
@@ -113,7 +122,7 @@ export class FaultPlan {
     const key = `${node}/${point}`;
     const nth = (this.#reaches.get(key) ?? 0) + 1;
     this.#reaches.set(key, nth);
-    if (this.#timeline.some((a): a is CrashAt => a.action === "crash_at" && a.node === node && a.point === point && a.nth === nth)) {
+    if (this.#matching<CrashAt>(`crash_at|${node}|${point}|${nth}`).length > 0) {
       return true;
     }
     return this.rates.crash_points.includes(point) && drawChance(this.stream("crash_point"), this.rates.crash_point);
@@ -121,7 +130,7 @@ export class FaultPlan {
 
   /** The restart delay a crash at a crash point gets, from the timeline entry or the rates. */
   restartDelayFor(node: string, point: CrashPoint | null): number {
-    const explicit = point === null ? undefined : this.#timeline.find((a): a is CrashAt => a.action === "crash_at" && a.node === node && a.point === point);
+    const explicit = point === null ? undefined : this.#matching<CrashAt>(`crash_at|${node}|${point}`)[0];
     return explicit?.restart_after_ms ?? drawInt(this.stream("restart"), ...this.rates.restart_after_ms);
   }
 
@@ -130,5 +139,21 @@ export class FaultPlan {
     if (this.#healed || per_min <= 0) return null;
     const u = this.stream(kind).next();
     return Math.max(1, Math.round((-Math.log(1 - u) / per_min) * 60_000));
+  }
+}
+
+/** The keys an action is found under: one per question FaultPlan asks of the timeline. */
+function keysOf(a: TimelineAction): string[] {
+  switch (a.action) {
+    case "cut":
+      return [`cut|${a.node}|${a.connection}`];
+    case "http":
+      return [`http|${a.node}|${a.request}`];
+    case "lose_reply":
+      return [`lose_reply|${a.node}|${a.nth_apply}`];
+    case "crash_at":
+      return [`crash_at|${a.node}|${a.point}|${a.nth}`, `crash_at|${a.node}|${a.point}`];
+    default:
+      return [];
   }
 }
