@@ -76,8 +76,8 @@ export async function huntMutants(options: HuntOptions): Promise<HuntResult> {
     ...(options.ops_max ? { ops_max: options.ops_max } : {}),
   };
   try {
-    const verdicts: MutantVerdict[] = [];
-    for (const [i, { component, kind }] of targets.entries()) {
+    const hunt = async (i: number): Promise<MutantVerdict> => {
+      const { component, kind } = targets[i]!;
       options.onProgress?.(`${i + 1}/${targets.length} hunting ${component.name}…`);
       const t0 = performance.now();
       const result = await explore({
@@ -90,7 +90,7 @@ export async function huntMutants(options: HuntOptions): Promise<HuntResult> {
         onProgress: (p) => options.onProgress?.(`${i + 1}/${targets.length} ${component.name}: seed ${options.from + p.done - 1}, ${p.failures ? "killed" : "alive"}`),
       });
       const kill = result.outcomes.find((o) => o.verdict === "fail");
-      verdicts.push({
+      return {
         name: component.name,
         kind,
         bug: component.bug,
@@ -103,8 +103,17 @@ export async function huntMutants(options: HuntOptions): Promise<HuntResult> {
         transport: kill?.transport ?? null,
         message: kill?.violation?.message ?? null,
         wall_ms: Math.round(performance.now() - t0),
-      });
-    }
+      };
+    };
+    // As many hunts at once as there are workers: most mutants die on their first
+    // seed, and one hunt alone leaves the other workers on seeds it then abandons.
+    // Each hunt finds its earliest killing seed whatever runs beside it.
+    const verdicts: MutantVerdict[] = new Array(targets.length);
+    let nextTarget = 0;
+    const hunter = async () => {
+      for (let i = nextTarget++; i < targets.length; i = nextTarget++) verdicts[i] = await hunt(i);
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(pool.size, targets.length)) }, hunter));
     const reference_seeds = Math.max(0, ...verdicts.map((v) => v.seeds_to_kill ?? options.seeds));
     options.onProgress?.(`reference over seeds ${options.from}..${options.from + reference_seeds - 1}…`);
     const checkDeterminism = targets.some((t) => t.component.caught_by.includes("determinism"));
