@@ -46,6 +46,8 @@ export interface ExploreOptions {
   timelines?: boolean;
   /** Stop at the first failing seed: later seeds still running are abandoned (what `mutants` and `--fail-fast` want). */
   stop_on_failure?: boolean;
+  /** Seeds in flight at once (default: twice the workers). Several explorations sharing one pool each take fewer. */
+  seeds_in_flight?: number;
   /** Run every seed twice, on two workers when there are several, and fail it when the trace hashes differ. */
   check_determinism?: boolean;
   onProgress?: (progress: ExploreProgress) => void;
@@ -214,7 +216,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
   try {
     // Keep every worker busy: a few seeds in flight per worker.
     const inflight = new Map<number, { job: Promise<void>; abort: AbortController }>();
-    const window = Math.max(1, pool.size) * 2;
+    const window = Math.max(1, options.seeds_in_flight ?? Math.max(1, pool.size) * 2);
     for (;;) {
       if (stop || (options.time_ms !== undefined && performance.now() - started >= options.time_ms)) break;
       const next = seeds.next();

@@ -84,6 +84,8 @@ export async function huntMutants(options: HuntOptions): Promise<HuntResult> {
         ...common,
         seeds: options.seeds,
         stop_on_failure: true,
+        // The hunts beside it keep the other workers busy: fewer seeds run ahead only to be abandoned.
+        seeds_in_flight: Math.max(1, pool.size),
         // A nondeterministic build passes every single run: only running each seed twice catches it.
         check_determinism: component.caught_by.includes("determinism"),
         ...(kind === "mutant" ? { mutant: component.name } : { variant: component.name }),
