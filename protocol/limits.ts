@@ -40,4 +40,3 @@ const ENVELOPE_BYTES = jsonBytes({ seq: Number.MAX_SAFE_INTEGER, op_id: "x".repe
 export function opBodyBytesMax(limits: Pick<Limits, "op_bytes_max">): number {
   return limits.op_bytes_max - ENVELOPE_BYTES;
 }
-

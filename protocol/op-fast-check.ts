@@ -5,7 +5,7 @@ import type { Op, OpBody } from "./ops.ts";
 // only what it is sure the schema accepts, and returns what the schema would:
 // a copy with the keys in schema order. Anything else, valid or not, returns
 // undefined and goes to zod, so every error still comes from the schema.
-// ops.test.ts checks the two agree on arbitrary input.
+// op-fast-check.test.ts checks the two agree on arbitrary input.
 
 type Field = (value: unknown) => boolean;
 

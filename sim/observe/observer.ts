@@ -4,17 +4,17 @@ import type { CoverageCondition } from "../coverage/conditions.ts";
 import { prepared } from "../kernel/statement-cache.ts";
 import { jsonValues, mayHold, scanWire } from "./wire-parse.ts";
 
-/** What toServer and toClient look for in a capnweb payload; one without any of these keys is not parsed. */
-export const TO_SERVER_KEYS = ['"redeem"', '"op_id"'];
-export const TO_CLIENT_KEYS = ['"token"', '"rejected"', '"cursor"', '"code"'];
-
-
 // The world's own eyes. The checkers judge from what it saw (DESIGN.md,
 // "Checkers"): what crossed the network, what each client held when it sent
 // it, and what each process committed to its SQLite files. The probe events
 // of the code under test stay in the history as hints, never as evidence.
 
 export type WireTransport = "websocket" | "http-batch" | "rest";
+
+/** What each direction looks for in a capnweb payload: one that holds none of these keys is not parsed. */
+export const TO_SERVER_KEYS = ['"redeem"', '"op_id"'];
+export const FROM_SERVER_KEYS = ['"cursor"'];
+export const TO_CLIENT_KEYS = ['"token"', '"rejected"', '"cursor"', '"code"'];
 
 /** What a client held when it sent a request: the secret it used, the scope it asked for, the epoch it had. */
 export interface Credential {
@@ -236,7 +236,7 @@ export class Observer {
    */
   fromServer(node: string, transport: WireTransport, payload: string, meta: { link?: number } = {}): void {
     if (!this.#world.isViewer(node)) return;
-    if (!mayHold(payload, ['"cursor"'])) return;
+    if (!mayHold(payload, FROM_SERVER_KEYS)) return;
     const { entries: cursors, snapshots } = scanWire(jsonValues(payload));
     if (cursors.length === 0 && snapshots.length === 0) return;
     const share = this.#world.shareOf(node);
