@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
 
-// DESIGN.md, "Determinism rules": the code under test reads time, timers and
+// docs/design.md, "Determinism rules": the code under test reads time, timers and
 // randomness only through the injected Clock, Random and Ids. This test fails,
 // naming file:line, when protocol/, server-under-test/ or client-under-test/
 // reach for the real ones directly. cli/real-adapters.ts is outside those folders.

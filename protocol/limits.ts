@@ -1,4 +1,4 @@
-// A limit on everything that crosses the wire (DESIGN.md, "Protocol").
+// A limit on everything that crosses the wire (docs/design.md, "Protocol").
 export interface Limits {
   ops_per_call_max: number;
   op_bytes_max: number;

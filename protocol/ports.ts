@@ -1,7 +1,7 @@
 // The seams through which the code under test reaches the world. The simulator
 // supplies virtual implementations; cli/real-adapters.ts supplies the real ones.
 // Nothing in protocol/, server-under-test/ or client-under-test/ may read time,
-// randomness or ids any other way (DESIGN.md, "Determinism rules").
+// randomness or ids any other way (docs/design.md, "Determinism rules").
 
 export interface TimerHandle {
   cancel(): void;

@@ -12,7 +12,7 @@ const pinned = async (name: string) => {
   return runScenario(scenario, { keepHistory: true });
 };
 
-const ev = (t: number, node: string, type: string, data: Record<string, unknown> = {}): HistoryEvent => ({ t, node, type, data });
+const ev = (t: number, node: string, type: string, data: Record<string, unknown> = {}): HistoryEvent => ({ t, node, type, data }) as HistoryEvent;
 const START = [ev(0, "server", "start", { shares: ["sh_a"] }), ev(0, "client-1", "start", { producer: "p1", share: "sh_a", scope: "write", secret: "valid" })];
 
 describe("the diagram's data, from a history", () => {

@@ -1,4 +1,4 @@
-import type { Violation } from "../sim/checkers/record.ts";
+import type { Violation } from "../sim/checker-names.ts";
 import type { RunResult } from "../sim/run-scenario.ts";
 import { esc } from "./escape.ts";
 import { chartSvg } from "./timeline-charts.ts";

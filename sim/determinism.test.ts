@@ -3,7 +3,7 @@ import { runScenario } from "./run-scenario.ts";
 import { generateScenario } from "./scenario/generate.ts";
 import { parseScenario, resolveScenario } from "./scenario/load.ts";
 
-// DESIGN.md rule 5: the same scenario and seed always give the same trace hash.
+// docs/design.md rule 5: the same scenario and seed always give the same trace hash.
 
 const SEEDS = 200;
 

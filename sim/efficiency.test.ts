@@ -5,11 +5,12 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { efficiencyByTransport, runEfficiency, type RunEfficiency } from "./efficiency.ts";
-import type { HistoryEvent } from "./history/history.ts";
+import type { HistoryEvent, HistoryEventType } from "./history/history.ts";
 import { runScenario } from "./run-scenario.ts";
 import { parseScenario, resolveScenario } from "./scenario/load.ts";
 
-const ev = (t: number, node: string, type: string, data: Record<string, unknown> = {}): HistoryEvent => ({ t, node, type, data });
+/** Events cut down to the fields the figures read: their types are checked, their data is not. */
+const ev = (t: number, node: string, type: HistoryEventType, data: Record<string, unknown> = {}): HistoryEvent => ({ t, node, type, data }) as HistoryEvent;
 
 describe("runEfficiency", () => {
   // Two clients: client-1 loses a reply and resends 3..4 on a second session; client-2 runs clean.

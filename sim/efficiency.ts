@@ -35,10 +35,10 @@ export function runEfficiency(history: readonly HistoryEvent[], outcome: string)
         ops++;
         break;
       case "call_sent":
-        ops_sent += (e.data.seq_to as number) - (e.data.seq_from as number) + 1;
+        ops_sent += e.data.seq_to - e.data.seq_from + 1;
         break;
       case "applied":
-        ops_applied += e.data.count as number;
+        ops_applied += e.data.count;
         break;
       case "redeemed":
         redeems.set(e.node, (redeems.get(e.node) ?? 0) + 1);

@@ -1,4 +1,4 @@
-import type { Violation } from "./checkers/record.ts";
+import type { Violation } from "./checker-names.ts";
 
 // When the code under test throws into the simulator's own code, the run ends
 // with this verdict: the message, a stack short enough to read, and where.

@@ -2,7 +2,7 @@ import { findMutant, MUTANTS } from "../mutants/catalog.ts";
 import type { Mutant } from "../mutants/mutant.ts";
 import { findVariant, VARIANTS } from "../mutants/variants.ts";
 import type { Scenario } from "./scenario/schema.ts";
-import type { WorldParts } from "./world.ts";
+import type { WorldParts } from "./world/world.ts";
 
 export class UnknownPartsError extends Error {
   readonly code = "bad_scenario";

@@ -1,6 +1,6 @@
 import type { Scenario } from "./scenario/schema.ts";
 
-// Every run has limits (DESIGN.md, "Budgets"). The event limit scales with the
+// Every run has limits (docs/design.md, "Budgets"). The event limit scales with the
 // scenario's size, so a process retrying in a zero-delay loop, which never lets
 // virtual time advance, ends in seconds of wall time with `event_limit`
 // instead of running up millions of events.

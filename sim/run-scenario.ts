@@ -1,13 +1,14 @@
-import { checkAll, type RunRecord, type Violation } from "./checkers/index.ts";
+import { checkAll, type Violation } from "./checkers/index.ts";
 import { noEfficiency, runEfficiency, type RunEfficiency } from "./efficiency.ts";
-import { inspectClient, inspectServer, inspectViewers } from "./final-state.ts";
 import type { HistoryEvent } from "./history/history.ts";
 import { harnessViolation } from "./harness-error.ts";
 import { exclusive } from "./kernel/run-lock.ts";
 import { runMonitor } from "./kernel/run-monitor.ts";
 import { partsFor } from "./parts.ts";
 import type { Scenario, TransportName } from "./scenario/schema.ts";
-import { World, type Outcome, type WorldParts } from "./world.ts";
+import type { Outcome } from "./run-record.ts";
+import { recordOf } from "./world/record.ts";
+import { World, type WorldParts } from "./world/world.ts";
 
 export interface RunStats {
   /** Ops whose enqueue committed. */
@@ -93,13 +94,13 @@ function harnessResult(world: World | undefined, scenario: Scenario, options: Ru
     violations: [violation],
     coverage: world ? coverageOf(world) : [],
     stats: {
-      ops: world?.committed.length ?? 0,
+      ops: world?.ledger.ops.length ?? 0,
       applied: 0,
       faults: world?.faults.total ?? 0,
       faults_by_kind: world ? faultsByKind(world) : {},
       sim_time_ms: t,
       wall_ms: Math.round((performance.now() - started) * 100) / 100,
-      events: world?.events ?? 0,
+      events: world?.loop.events ?? 0,
       outcome: "harness_error",
       efficiency: world ? runEfficiency(world.history.events, "harness_error") : noEfficiency(),
     },
@@ -122,21 +123,8 @@ function faultsByKind(world: World): Record<string, number> {
 async function judge(world: World, scenario: Scenario, options: RunOptions, started: number): Promise<RunResult> {
   const outcome = await world.run();
   runMonitor()?.phase("judging");
-  const end_t = world.scheduler.now;
-  const shares = inspectServer(world.serverNode, world.shares);
-  const record: RunRecord = {
-    outcome,
-    end_t,
-    healed_at: world.healedAt,
-    history: world.history.events,
-    committed: world.committed,
-    shares,
-    clients: world.clients.map((node, i) => inspectClient(node, scenario.clients[i]!.scope, scenario.clients[i]!.secret)),
-    viewers: inspectViewers(world.viewers, scenario.viewers.map((v) => v.secret), world.serverNode),
-    rotated: world.shares.filter((s) => s && s.secret_rotated_at !== null).map((s) => ({ share_index: s.index, t: s.secret_rotated_at! })),
-    revokes: world.revokes,
-    observed: world.observer.observed,
-  };
+  const record = recordOf(world, outcome);
+  const { end_t, shares } = record;
   const violations = checkAll(record);
   for (const v of violations) world.history.record(end_t, "checker", "violation", { checker: v.checker, anomaly: v.anomaly, message: v.message });
   const verdict = violations.length === 0 ? "pass" : "fail";
@@ -149,13 +137,13 @@ async function judge(world: World, scenario: Scenario, options: RunOptions, star
     violations,
     coverage: coverageOf(world),
     stats: {
-      ops: world.committed.length,
+      ops: record.committed.length,
       applied: shares.reduce((sum, s) => sum + s.log.length, 0),
       faults: world.faults.total,
       faults_by_kind: faultsByKind(world),
       sim_time_ms: end_t,
       wall_ms: Math.round((performance.now() - started) * 100) / 100,
-      events: world.events,
+      events: world.loop.events,
       outcome,
       efficiency: runEfficiency(world.history.events, outcome),
     },

@@ -192,7 +192,7 @@ export class ShareStore {
     return result.ack;
   }
 
-  /** One batch, inside the caller's transaction: ops in the order given, see DESIGN.md "Protocol". */
+  /** One batch, inside the caller's transaction: ops in the order given, see docs/design.md "Protocol". */
   protected applyBatch(grant: Grant, producerID: string, ops: Op[]): { ack: Ack; applied: number; seq_from: number; seq_to: number } {
     const share = this.admit(grant, "append");
     let last_seq = this.lastSeq(share.id, producerID);

@@ -1,3 +1,4 @@
+import type { ForbiddenProbe } from "../run-record.ts";
 import { createHash } from "node:crypto";
 import type Database from "better-sqlite3";
 import { RpcSession, type RpcStub } from "capnweb";
@@ -18,17 +19,6 @@ import type { ForbiddenAttempt } from "./attempts.ts";
 export { FORBIDDEN_ATTEMPTS, type ForbiddenAttempt } from "./attempts.ts";
 
 /** What one attempt got: refused with a code (as it must be), refused without one, or accepted. */
-export interface ForbiddenProbe {
-  t: number;
-  attempt: ForbiddenAttempt;
-  share: string;
-  outcome: "refused" | "accepted" | "skipped";
-  code: string | null;
-  message: string;
-  /** The server's tables hashed before and after: a refused call must change nothing. */
-  state_changed: boolean;
-}
-
 /** A sha256 of every table of a database, rows in storage order: equal hashes, equal state. */
 export function stateHash(db: Database.Database): string {
   const hash = createHash("sha256");

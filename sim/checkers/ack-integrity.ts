@@ -1,4 +1,4 @@
-import { VIOLATIONS_PER_CHECKER_MAX, type Checker, type Violation } from "./record.ts";
+import { VIOLATIONS_PER_CHECKER_MAX, type Checker, type Violation } from "./checker.ts";
 
 /** Per producer: the set of seqs seen and the highest n with 1..n all seen. */
 class SeqWatermark {

@@ -1,5 +1,5 @@
-import type { Delivery } from "../observe/observer.ts";
-import { committedRows, VIOLATIONS_PER_CHECKER_MAX, type Checker, type Violation } from "./record.ts";
+import type { Delivery } from "../run-record.ts";
+import { committedRows, VIOLATIONS_PER_CHECKER_MAX, type Checker, type Violation } from "./checker.ts";
 
 /**
  * Nothing is applied through a revoked epoch, a read-only capability or a

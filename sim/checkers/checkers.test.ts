@@ -2,10 +2,10 @@ import { describe, expect, it } from "vitest";
 import type { Op, OpBody } from "../../protocol/ops.ts";
 import { openServerDb } from "../../server-under-test/share-server.ts";
 import { Materializer } from "../../protocol/materialize.ts";
-import type { FinalClient, FinalShare, LogRow } from "../final-state.ts";
+import type { CommittedOp, FinalClient, FinalShare, LogRow } from "../run-record.ts";
+import type { HistoryEventMap, HistoryEventType } from "../history/events.ts";
 import type { HistoryEvent } from "../history/history.ts";
-import type { CommittedOp } from "../world.ts";
-import { emptyObserved, type Observed } from "../observe/observer.ts";
+import { emptyObserved, type Observed } from "../run-record.ts";
 import { ackIntegrity } from "./ack-integrity.ts";
 import { capability } from "./capability.ts";
 import { convergence } from "./convergence.ts";
@@ -89,8 +89,8 @@ class RunBuilder {
     return this;
   }
 
-  event(node: string, type: string, data: Record<string, unknown>): this {
-    this.#history.push({ t: this.#t, node, type, data });
+  event<K extends HistoryEventType>(node: string, type: K, data: HistoryEventMap[K]): this {
+    this.#history.push({ t: this.#t, node, type, data } as HistoryEvent);
     return this;
   }
 

@@ -1,6 +1,6 @@
 import type { SessionView } from "../../protocol/session-view.ts";
 import { canonicalJson } from "../history/canonical-json.ts";
-import { opKey, type Checker } from "./record.ts";
+import { opKey, type Checker } from "./checker.ts";
 import { ReferenceSession } from "./reference-model.ts";
 
 const SECTIONS = ["messages", "parts", "diffs", "models"] as const;

@@ -1,4 +1,4 @@
-import { VIOLATIONS_PER_CHECKER_MAX, type Checker, type Violation } from "./record.ts";
+import { VIOLATIONS_PER_CHECKER_MAX, type Checker, type Violation } from "./checker.ts";
 
 /**
  * Cursors only move forward, and they count applied ops exactly. Judged from

@@ -1,4 +1,4 @@
-import { committedRows, opKey, VIOLATIONS_PER_CHECKER_MAX, type Checker, type Violation } from "./record.ts";
+import { committedRows, opKey, VIOLATIONS_PER_CHECKER_MAX, type Checker, type Violation } from "./checker.ts";
 
 /**
  * Every op whose enqueue committed is applied exactly once (Jepsen's queue

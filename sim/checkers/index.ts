@@ -7,7 +7,8 @@ import { liveness } from "./liveness.ts";
 import { order } from "./order.ts";
 import { readerConvergence } from "./reader-convergence.ts";
 import { readerPrefix } from "./reader-prefix.ts";
-import type { Checker, JudgeName, RunRecord, Violation } from "./record.ts";
+import type { JudgeName } from "../checker-names.ts";
+import type { Checker, RunRecord, Violation } from "./checker.ts";
 
 export const CHECKER_FNS: Readonly<Record<JudgeName, Checker>> = {
   "exactly-once": exactlyOnce,
@@ -30,5 +31,6 @@ export function checkAll(record: RunRecord): Violation[] {
   return out;
 }
 
-export type { Checker, CheckerName, RunRecord, Violation } from "./record.ts";
-export { ALL_CHECKERS, CHECKERS } from "./record.ts";
+export type { Checker, RunRecord, Violation } from "./checker.ts";
+export type { CheckerName } from "../checker-names.ts";
+export { ALL_CHECKERS, CHECKERS } from "../checker-names.ts";

@@ -1,4 +1,4 @@
-import type { Checker, Violation } from "./record.ts";
+import type { Checker, Violation } from "./checker.ts";
 
 /**
  * After every fault healed, every outbox drains within the deadline. A client

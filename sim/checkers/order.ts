@@ -1,4 +1,4 @@
-import { VIOLATIONS_PER_CHECKER_MAX, type Checker, type Violation } from "./record.ts";
+import { VIOLATIONS_PER_CHECKER_MAX, type Checker, type Violation } from "./checker.ts";
 
 /** Per producer, the applied seqs in log order are exactly 1..n. */
 export const order: Checker = (record) => {

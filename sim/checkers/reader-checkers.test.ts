@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { emptySessionView, type SessionView } from "../../protocol/session-view.ts";
-import type { FinalShare, FinalViewer } from "../final-state.ts";
-import { emptyObserved, type Credential, type Observed, type Served } from "../observe/observer.ts";
+import type { FinalShare, FinalViewer } from "../run-record.ts";
+import { emptyObserved, type Credential, type Observed, type Served } from "../run-record.ts";
 import { capability } from "./capability.ts";
 import { liveness } from "./liveness.ts";
 import { readerConvergence } from "./reader-convergence.ts";
 import { readerPrefix } from "./reader-prefix.ts";
-import type { RunRecord } from "./record.ts";
+import type { RunRecord } from "../run-record.ts";
 
 // The viewer side of "each checker is proved able to fail": a clean hand-made
 // record every reader checker accepts, then one bad record per anomaly.

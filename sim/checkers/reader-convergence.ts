@@ -1,5 +1,5 @@
 import { firstDifference } from "./convergence.ts";
-import { VIOLATIONS_PER_CHECKER_MAX, type Checker, type Violation } from "./record.ts";
+import { VIOLATIONS_PER_CHECKER_MAX, type Checker, type Violation } from "./checker.ts";
 
 /**
  * Each viewer's materialized view equals the server's view at the viewer's own

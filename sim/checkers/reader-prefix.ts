@@ -1,4 +1,4 @@
-import { VIOLATIONS_PER_CHECKER_MAX, type Checker, type Violation } from "./record.ts";
+import { VIOLATIONS_PER_CHECKER_MAX, type Checker, type Violation } from "./checker.ts";
 
 /**
  * What each viewer applied is exactly a stretch of its share's log: from where

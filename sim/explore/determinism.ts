@@ -1,4 +1,4 @@
-import type { Violation } from "../checkers/record.ts";
+import type { Violation } from "../checker-names.ts";
 import type { RunReport } from "./tasks.ts";
 
 // FoundationDB's "unseed" check: the same seed, run twice (in two workers when

@@ -1,4 +1,4 @@
-import type { CheckerName, Violation } from "../checkers/record.ts";
+import type { CheckerName, Violation } from "../checker-names.ts";
 import { efficiencyByTransport, type RunEfficiency, type TransportEfficiency } from "../efficiency.ts";
 import type { RunResult } from "../run-scenario.ts";
 import type { GenerateOptions, Profile } from "../scenario/arbitrary.ts";

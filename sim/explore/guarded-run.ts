@@ -1,4 +1,4 @@
-import type { Violation } from "../checkers/record.ts";
+import type { Violation } from "../checker-names.ts";
 import { canonicalJson } from "../history/canonical-json.ts";
 import { noEfficiency } from "../efficiency.ts";
 import { determinismViolation } from "./determinism.ts";

@@ -5,7 +5,7 @@ import type { RunReport, RunTask } from "./tasks.ts";
 import type { FromWorker, ToWorker } from "./worker.ts";
 
 // Every simulated run happens in a worker thread that this thread can
-// terminate (DESIGN.md, "Budgets"). Code under test that spins in microtasks
+// terminate (docs/design.md, "Budgets"). Code under test that spins in microtasks
 // never lets a timer of its own thread fire, so the watchdog lives here:
 // a run past its wall budget, or one whose event counter has stood still for
 // a while, is stopped, and a warm spare worker takes its place at once.

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import type { Violation } from "../checkers/record.ts";
+import type { Violation } from "../checker-names.ts";
 import { scenarioArbitrary, type GenerateOptions } from "../scenario/arbitrary.ts";
 import { completeScenario } from "../scenario/generate.ts";
 import type { Scenario } from "../scenario/schema.ts";

@@ -1,8 +1,9 @@
 import type { CrashPoint } from "../../protocol/ports.ts";
 import { drawChance, drawInt } from "../kernel/draw.ts";
 import type { RandomStreams, SeededRandom } from "../kernel/prng.ts";
-import type { HttpFate, WsFate } from "../network/host.ts";
+import type { HttpFate, WsFate } from "./fates.ts";
 import type { FaultRates, TimelineAction } from "../scenario/schema.ts";
+import type { FaultKind } from "./fault-kind.ts";
 
 type Cut = Extract<TimelineAction, { action: "cut" }>;
 type HttpAction = Extract<TimelineAction, { action: "http" }>;
@@ -13,7 +14,7 @@ type LoseReply = Extract<TimelineAction, { action: "lose_reply" }>;
  * Decides every fault: explicit ones from the scenario's timeline, and random
  * ones from its rates. Each fault kind draws from its own stream, and only
  * when its rate is above zero, so switching one kind on never shifts another's
- * draws. After `heal()` nothing more is injected.
+ * draws. In liveness mode nothing more is injected.
  */
 export class FaultPlan {
   readonly rates: FaultRates;
@@ -21,7 +22,7 @@ export class FaultPlan {
   readonly #actions = new Map<string, TimelineAction[]>();
   readonly #streams: RandomStreams;
   readonly #reaches = new Map<string, number>();
-  readonly counts = new Map<string, number>();
+  readonly counts = new Map<FaultKind, number>();
   #healed = false;
 
   constructor(rates: FaultRates, timeline: readonly TimelineAction[], streams: RandomStreams) {
@@ -38,11 +39,13 @@ export class FaultPlan {
     return (this.#actions.get(key) ?? []) as A[];
   }
 
+  /** True once the run is in its liveness phase. */
   get healed(): boolean {
     return this.#healed;
   }
 
-  heal(): void {
+  /** The liveness phase: from now on every question gets "no fault". */
+  transitionToLiveness(): void {
     this.#healed = true;
   }
 
@@ -50,7 +53,8 @@ export class FaultPlan {
     return this.#streams.stream(`faults/${kind}`);
   }
 
-  count(kind: string): void {
+  /** A fault took effect. */
+  count(kind: FaultKind): void {
     this.counts.set(kind, (this.counts.get(kind) ?? 0) + 1);
   }
 
@@ -79,14 +83,17 @@ export class FaultPlan {
   }
 
   httpFate(client: string, request: number): HttpFate {
-    const fate: HttpFate = { drop_request: false, drop_response: false, duplicate_after_ms: null, extra_delay_ms: 0, reorder: false };
+    const fate: HttpFate = { drop_request: false, drop_response: false, duplicate_after_ms: null, delayed: false, extra_delay_ms: 0, reorder: false };
     if (this.#healed) return fate;
     const explicit = this.#matching<HttpAction>(`http|${client}|${request}`);
     for (const a of explicit) {
       if (a.fault === "drop_request") fate.drop_request = true;
       else if (a.fault === "drop_response") fate.drop_response = true;
       else if (a.fault === "duplicate") fate.duplicate_after_ms = a.delay_ms;
-      else fate.extra_delay_ms += a.delay_ms;
+      else {
+        fate.delayed = true;
+        fate.extra_delay_ms += a.delay_ms;
+      }
     }
     const r = this.rates;
     if (drawChance(this.stream("http_drop_request"), r.http_drop_request)) fate.drop_request = true;
@@ -95,15 +102,13 @@ export class FaultPlan {
       fate.duplicate_after_ms = drawInt(this.stream("http_duplicate"), ...r.http_duplicate_delay_ms);
     }
     if (drawChance(this.stream("http_delay"), r.http_delay)) {
-      this.count("http_delay");
+      fate.delayed = true;
       fate.extra_delay_ms += drawInt(this.stream("http_delay"), ...r.http_delay_ms);
     }
     if (drawChance(this.stream("http_reorder"), r.http_reorder)) {
-      this.count("http_reorder");
       fate.reorder = true;
       fate.extra_delay_ms += drawInt(this.stream("http_reorder"), 0, 500);
     }
-    if (explicit.some((a) => a.fault === "delay")) this.count("http_delay");
     return fate;
   }
 
@@ -128,10 +133,20 @@ export class FaultPlan {
     return this.rates.crash_points.includes(point) && drawChance(this.stream("crash_point"), this.rates.crash_point);
   }
 
-  /** The restart delay a crash at a crash point gets, from the timeline entry or the rates. */
-  restartDelayFor(node: string, point: CrashPoint | null): number {
+  /**
+   * How long a crashed process stays down: at once in the liveness phase; else
+   * as the crash's cause says, the timeline entry of its crash point, or the rates.
+   */
+  restartDelay(node: string, point: CrashPoint | null, restart_after_ms?: number): number {
+    if (this.#healed) return 0;
+    if (restart_after_ms !== undefined) return restart_after_ms;
     const explicit = point === null ? undefined : this.#matching<CrashAt>(`crash_at|${node}|${point}`)[0];
     return explicit?.restart_after_ms ?? drawInt(this.stream("restart"), ...this.rates.restart_after_ms);
+  }
+
+  /** A server host that dies silently sends no reset: its peers hear nothing until their deadlines. */
+  crashIsSilent(node: string): boolean {
+    return node === "server" && !this.#healed && drawChance(this.stream("crash_silent"), this.rates.crash_silent);
   }
 
   /** Virtual time until the next random event of a Poisson process with `per_min` events a minute. */

@@ -4,7 +4,8 @@ import type { History } from "../history/history.ts";
 import { drawChance, drawInt, drawPick } from "../kernel/draw.ts";
 import type { Scheduler } from "../kernel/scheduler.ts";
 import type { Reachability } from "../network/reachability.ts";
-import type { ForbiddenProbe } from "../adversary/adversary.ts";
+import type { ForbiddenProbe } from "../run-record.ts";
+import type { Observer } from "../observe/observer.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import type { FaultPlan } from "./fault-plan.ts";
 
@@ -23,19 +24,20 @@ export interface FaultHost {
   /** A viewer that joined and has not left. */
   viewerActive(node: string): boolean;
   crash(node: string, cause: string, point: null, restart_after_ms?: number): void;
-  /** The world's admin revokes a share; returns false when the server is down. */
+  /** The world's admin revokes a share (skipped while the server is down). */
   revoke(share: number, rotate: boolean): void;
-  countFault(kind: string): void;
-  forbidden(probe: ForbiddenProbe): void;
+  /** What the adversary's forbidden attempts got, for the checkers. */
+  observer: Observer;
 }
 
 /**
  * Puts the scenario's faults on the clock: its explicit timeline, and the
- * Poisson processes of its random rates. Nothing fires once the faults heal.
+ * Poisson processes of its random rates. Nothing fires in the liveness phase.
  */
 export class FaultScheduler {
   readonly #host: FaultHost;
   readonly #callsSent = new Map<string, number>();
+  #liveness = false;
 
   constructor(host: FaultHost) {
     this.#host = host;
@@ -45,6 +47,11 @@ export class FaultScheduler {
     this.#adversaryKeeps();
     this.#scheduleTimeline();
     this.#scheduleRandomFaults();
+  }
+
+  /** The liveness phase: nothing planned fires any more. */
+  transitionToLiveness(): void {
+    this.#liveness = true;
   }
 
   /** The server came back: a stale attempt needs a capability minted by this incarnation. */
@@ -59,7 +66,7 @@ export class FaultScheduler {
     this.#callsSent.set(node, nth);
     for (const a of h.scenario.timeline) {
       if (a.action !== "revoke_at_call" || a.node !== node || a.nth !== nth) continue;
-      h.scheduler.after(0, () => !h.faults.healed && h.revoke(a.share, a.rotate_secret));
+      h.scheduler.after(0, () => !this.#liveness && h.revoke(a.share, a.rotate_secret));
     }
   }
 
@@ -73,16 +80,16 @@ export class FaultScheduler {
     for (const action of h.scenario.timeline) {
       if (!("at_ms" in action)) continue;
       h.scheduler.at(action.at_ms, () => {
-        if (h.faults.healed) return;
+        if (this.#liveness) return;
         const t = h.scheduler.now;
         switch (action.action) {
           case "crash":
-            h.countFault("crash");
+            h.faults.count("crash");
             h.crash(action.node, "timeline", null, action.restart_after_ms);
             return;
           case "partition":
           case "stall":
-            h.countFault(action.action);
+            h.faults.count(action.action);
             h.history.record(t, action.node, action.action, { duration_ms: action.duration_ms });
             h.reach.open(action.action, action.node, action.duration_ms);
             return;
@@ -90,7 +97,7 @@ export class FaultScheduler {
             h.revoke(action.share, action.rotate_secret);
             return;
           case "forbidden":
-            void h.adversary.attempt(action.attempt, action.share).then((probe) => h.forbidden(probe));
+            void h.adversary.attempt(action.attempt, action.share).then((probe) => this.#forbidden(probe));
             return;
         }
       });
@@ -113,7 +120,7 @@ export class FaultScheduler {
       const s = h.faults.stream("partition");
       const node = drawChance(s, 0.25) ? "all" : drawPick(s, [...h.clientNames(), ...h.viewerNames()]);
       const duration = drawInt(s, ...r.partition_ms);
-      h.countFault("partition");
+      h.faults.count("partition");
       h.history.record(h.scheduler.now, node, "partition", { duration_ms: duration });
       h.reach.open("partition", node, duration);
     });
@@ -122,17 +129,29 @@ export class FaultScheduler {
   #randomCrash(name: string): void {
     const h = this.#host;
     if (!h.isUp(name)) return;
-    h.countFault("crash");
+    h.faults.count("crash");
     h.crash(name, "random", null);
   }
 
-  /** Fires `fn` at the arrival times of a Poisson process, until the faults heal. */
+  /** What a forbidden attempt got goes to the checkers' evidence; a clean refusal is a coverage condition. */
+  #forbidden(probe: ForbiddenProbe): void {
+    const h = this.#host;
+    h.observer.observed.forbidden.push(probe);
+    const { t: _t, ...data } = probe;
+    h.history.record(h.scheduler.now, "adversary", "forbidden_probe", data);
+    if (probe.outcome === "refused" && probe.code !== null && !probe.state_changed) {
+      h.coverage.reached("forbidden_refused", "adversary");
+      if (probe.attempt === "reader_append" || probe.attempt === "reader_revoke") h.coverage.reached("reader_write_refused", "adversary");
+    }
+  }
+
+  /** Fires `fn` at the arrival times of a Poisson process, until the liveness phase. */
   #poisson(kind: string, per_min: number, fn: () => void): void {
     const h = this.#host;
     const gap = h.faults.nextGap(kind, per_min);
     if (gap === null) return;
     h.scheduler.after(gap, () => {
-      if (h.faults.healed) return;
+      if (this.#liveness) return;
       fn();
       this.#poisson(kind, per_min, fn);
     });

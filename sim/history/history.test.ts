@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { canonicalJson } from "./canonical-json.ts";
 import { History } from "./history.ts";
 
-// The trace hash is only as deterministic as the text it hashes (DESIGN.md rule 5).
+// The trace hash is only as deterministic as the text it hashes (docs/design.md rule 5).
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
@@ -72,8 +72,8 @@ describe("History", () => {
     const history = new History();
     history.record(0, "server", "start", { shares: ["sh_0"] });
     history.record(5, "client-1", "enqueue_committed", { seq: 1, producer: "prd_1", op_id: "op_1" });
-    history.record(12, "server", "applied", { share: "sh_0", cursor_to: 1, extra: undefined });
-    history.record(12, "client-1", "heal");
+    history.record(12, "server", "served", { share: "sh_0", via: "read", cursor_from: 1, cursor_to: 1, count: 1, limit: 50, epoch: 0, scope: "read", in_flight: undefined });
+    history.record(12, "client-1", "heal", {});
     return history;
   }
 
@@ -82,18 +82,18 @@ describe("History", () => {
     expect(history.events.map((e) => [e.t, e.node, e.type])).toEqual([
       [0, "server", "start"],
       [5, "client-1", "enqueue_committed"],
-      [12, "server", "applied"],
+      [12, "server", "served"],
       [12, "client-1", "heal"],
     ]);
     expect(history.events[3]!.data).toEqual({});
-    expect(history.ofType("applied").map((e) => e.data.cursor_to)).toEqual([1]);
+    expect(history.ofType("served").map((e) => e.data.cursor_to)).toEqual([1]);
   });
 
   it("writes each event as one canonical line: [t, node, type, data]", () => {
     expect(sample().canonicalLines()).toEqual([
       '[0,"server","start",{"shares":["sh_0"]}]',
       '[5,"client-1","enqueue_committed",{"op_id":"op_1","producer":"prd_1","seq":1}]',
-      '[12,"server","applied",{"cursor_to":1,"share":"sh_0"}]',
+      '[12,"server","served",{"count":1,"cursor_from":1,"cursor_to":1,"epoch":0,"limit":50,"scope":"read","share":"sh_0","via":"read"}]',
       '[12,"client-1","heal",{}]',
     ]);
   });
@@ -111,24 +111,24 @@ describe("History", () => {
 
   it("gives equal hashes for equal histories whatever the key order of their data", () => {
     const a = new History();
-    a.record(1, "client-1", "ack_received", { producer: "p", last_seq: 3, cursor: 3 });
+    a.record(1, "client-1", "ack_received", { producer: "p", last_seq: 3, cursor: 3, applied: 3, duplicates: 0, rejected: 0 });
     const b = new History();
-    b.record(1, "client-1", "ack_received", { cursor: 3, last_seq: 3, producer: "p" });
+    b.record(1, "client-1", "ack_received", { rejected: 0, duplicates: 0, applied: 3, cursor: 3, last_seq: 3, producer: "p" });
     expect(a.traceHash()).toBe(b.traceHash());
   });
 
   it("gives a different hash when any part of any event differs", () => {
     const base = () => {
       const h = new History();
-      h.record(1, "client-1", "call_sent", { seq_from: 1, seq_to: 2 });
+      h.record(1, "client-1", "call_sent", { producer: "p", seq_from: 1, seq_to: 2 });
       return h;
     };
     const variants = [
-      (h: History) => h.record(2, "server", "applied", { count: 2 }),
-      (h: History) => h.record(3, "server", "applied", { count: 2 }),
-      (h: History) => h.record(2, "client-2", "applied", { count: 2 }),
-      (h: History) => h.record(2, "server", "dropped", { count: 2 }),
-      (h: History) => h.record(2, "server", "applied", { count: 3 }),
+      (h: History) => h.record(2, "client-1", "partition", { duration_ms: 2 }),
+      (h: History) => h.record(3, "client-1", "partition", { duration_ms: 2 }),
+      (h: History) => h.record(2, "client-2", "partition", { duration_ms: 2 }),
+      (h: History) => h.record(2, "client-1", "stall", { duration_ms: 2 }),
+      (h: History) => h.record(2, "client-1", "partition", { duration_ms: 3 }),
     ];
     const hashes = variants.map((change) => {
       const h = base();
@@ -142,7 +142,7 @@ describe("History", () => {
     const history = sample();
     const hash = history.traceHash();
     expect(history.traceHash()).toBe(hash);
-    expect(() => history.record(99, "checker", "verdict", { verdict: "pass" })).toThrow(/sealed/);
+    expect(() => history.record(99, "checker", "verdict", { verdict: "pass", outcome: "drained" })).toThrow(/sealed/);
     expect(history.events).toHaveLength(4);
     expect(history.traceHash()).toBe(hash);
   });

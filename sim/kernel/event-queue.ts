@@ -1,4 +1,4 @@
-/** A scheduled event: ordered by virtual time, then by insertion order (DESIGN.md rule 3). */
+/** A scheduled event: ordered by virtual time, then by insertion order (docs/design.md rule 3). */
 export interface QueuedEvent {
   time: number;
   order: number;

@@ -38,7 +38,7 @@ export function streamWords(seed: number, name: string): [number, number, number
 }
 
 /**
- * One seed per run, split into named streams (DESIGN.md rule 2): turning on a
+ * One seed per run, split into named streams (docs/design.md rule 2): turning on a
  * fault draws from its own stream and never shifts the workload's draws.
  */
 export class RandomStreams {

@@ -1,4 +1,4 @@
-// Between two events, everything the last one started must finish (DESIGN.md
+// Between two events, everything the last one started must finish (docs/design.md
 // rule 3). Microtasks drain before any macrotask, but capnweb's batch client
 // flushes on setImmediate (rule 4), so we yield to the check phase until no
 // immediate is left pending. Nothing in the simulated world does real I/O or

@@ -1,6 +1,6 @@
 import { never } from "../kernel/crash-signal.ts";
 import type { Incarnation } from "../kernel/scheduler.ts";
-import type { NetworkHost } from "./host.ts";
+import { lostReplyAfterApply, type NetworkDeps } from "./host.ts";
 import { networkError } from "./msw-gateway.ts";
 import { jsonValues, numberFieldAbove } from "../observe/wire-parse.ts";
 
@@ -17,7 +17,7 @@ interface Handled {
  * it, or let later requests overtake it. All waits are virtual.
  */
 export class HttpNetwork {
-  readonly #host: NetworkHost;
+  readonly #host: NetworkDeps;
   readonly #requests = new Map<string, number>();
   readonly #lastArrival = new Map<string, number>();
   readonly #clients: (clientID: string) => { node: string; incarnation: Incarnation } | undefined;
@@ -33,7 +33,7 @@ export class HttpNetwork {
   /** When each client last sent a request that redeems. */
   readonly #redeemedAt = new Map<string, number>();
 
-  constructor(host: NetworkHost, clients: (clientID: string) => { node: string; incarnation: Incarnation } | undefined) {
+  constructor(host: NetworkDeps, clients: (clientID: string) => { node: string; incarnation: Incarnation } | undefined) {
     this.#host = host;
     this.#clients = clients;
     this.#ended = new Promise<Response>((resolve) => (this.#end = () => resolve(networkError())));
@@ -52,7 +52,7 @@ export class HttpNetwork {
     this.#requests.set(node, nth);
     const body = await request.text();
     const path = new URL(request.url).pathname;
-    const fate = host.httpFate(node, nth);
+    const fate = host.faults.httpFate(node, nth);
     const sentAt = host.scheduler.now;
     // Every capnweb batch redeems again; REST does on its own route.
     if (path === "/rpc" || path.endsWith("/redeem")) this.#redeemedAt.set(node, sentAt);
@@ -60,11 +60,13 @@ export class HttpNetwork {
 
     this.#toServer++;
     let handled: Handled | null | "blackholed" = null;
+    if (fate.delayed) host.faults.count("http_delay");
+    if (fate.reorder) host.faults.count("http_reorder");
     try {
       await this.#travel(node, this.#outboundDelay(node, fate.extra_delay_ms, fate.reorder));
       if (fate.drop_request) {
-        host.countFault("http_drop_request");
-        host.disrupted(node);
+        host.faults.count("http_drop_request");
+        host.observer.disrupted(node);
         host.history.record(host.scheduler.now, node, "http_dropped", { request: nth, leg: "request" });
         return this.#reply(node, incarnation, nth, null);
       }
@@ -76,11 +78,11 @@ export class HttpNetwork {
     if (handled === "blackholed") return never();
     if (handled && this.#loseReply.delete(node)) fate.drop_response = true;
     if (fate.duplicate_after_ms !== null) {
-      host.countFault("http_duplicate");
+      host.faults.count("http_duplicate");
       this.#toServer++;
       host.scheduler.after(fate.duplicate_after_ms, async () => {
         host.history.record(host.scheduler.now, node, "http_duplicate_delivered", { request: nth });
-        if ((this.#redeemedAt.get(node) ?? -1) > sentAt) host.reached("duplicate_after_reredeem", node);
+        if ((this.#redeemedAt.get(node) ?? -1) > sentAt) host.coverage.reached("duplicate_after_reredeem", node);
         try {
           await this.#deliver(node, request.method, request.url, request.headers, body);
         } finally {
@@ -89,9 +91,9 @@ export class HttpNetwork {
       });
     }
     if (handled && fate.drop_response) {
-      host.countFault("http_drop_response");
-      host.disrupted(node);
-      if (numberFieldAbove(jsonValues(handled.body), "applied", 0)) host.lostReplyAfterApply(node);
+      host.faults.count("http_drop_response");
+      host.observer.disrupted(node);
+      if (numberFieldAbove(jsonValues(handled.body), "applied", 0)) lostReplyAfterApply(host, node);
       host.history.record(host.scheduler.now, node, "http_dropped", { request: nth, leg: "response", status: handled.status });
       return this.#reply(node, incarnation, nth, null);
     }
@@ -138,13 +140,13 @@ export class HttpNetwork {
   async #deliver(node: string, method: string, url: string, headers: Headers, body: string): Promise<Handled | null | "blackholed"> {
     const server = this.#host.server();
     if (!server) return null;
-    this.#host.wire.toServer(node, body, { path: new URL(url).pathname, auth: headers.get("authorization") ?? "" });
+    this.#host.observer.toServer(node, this.#host.transport, body, { path: new URL(url).pathname, auth: headers.get("authorization") ?? "" });
     const init: RequestInit = { method, headers };
     if (method !== "GET" && method !== "HEAD") init.body = body;
     const response = await server.app.fetch(new Request(url, init));
     const text = await response.text();
     if (!server.incarnation.alive) return this.#silent.has(server.incarnation) ? "blackholed" : null;
-    this.#host.wire.fromServer(node, text);
+    this.#host.observer.fromServer(node, this.#host.transport, text);
     return { status: response.status, headers: response.headers, body: text };
   }
 
@@ -154,7 +156,7 @@ export class HttpNetwork {
     // When the answer (or the network error) reaches the client: the end of the response's arrow in a timeline.
     this.#host.history.record(this.#host.scheduler.now, node, "http_received", { request, status: handled?.status ?? null });
     if (!handled) return networkError();
-    this.#host.wire.toClient(node, handled.body);
+    this.#host.observer.toClient(node, handled.body);
     return new Response(handled.body, { status: handled.status, headers: handled.headers });
   }
 }

@@ -102,7 +102,7 @@ describe("Reachability", () => {
     expect(waits.map((w) => w.at)).toEqual([200, 200, 200]);
   });
 
-  it("healAll releases every waiter at once, before the windows would have ended", async () => {
+  it("transitionToLiveness releases every waiter at once, before the windows would have ended", async () => {
     const { scheduler, reach } = world();
     reach.open("partition", "client-1", 10_000);
     reach.open("stall", "client-2", 10_000);
@@ -110,7 +110,7 @@ describe("Reachability", () => {
     const waits = [watch(scheduler, reach.passable("client-1")), watch(scheduler, reach.passable("client-2")), watch(scheduler, reach.passable("server", true))];
     await runUntil(scheduler, 2_000);
     expect(waits.map((w) => w.at)).toEqual([null, null, null]);
-    reach.healAll();
+    reach.transitionToLiveness();
     await flush();
     expect(waits.map((w) => w.at)).toEqual([2_000, 2_000, 2_000]);
     expect(["client-1", "client-2", "server"].map((n) => reach.held(n))).toEqual([false, false, false]);
@@ -119,7 +119,7 @@ describe("Reachability", () => {
   it("a healed window's scheduled end does not close a newer window", async () => {
     const { scheduler, reach } = world();
     reach.open("partition", "client-1", 1_000);
-    reach.healAll();
+    reach.transitionToLiveness();
     await runUntil(scheduler, 500);
     reach.open("partition", "client-1", 1_000); // ends at 1500
     const connect = watch(scheduler, reach.passable("client-1", true));

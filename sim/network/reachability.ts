@@ -38,8 +38,8 @@ export class Reachability {
     window.release();
   }
 
-  /** Ends every window now (liveness phase). */
-  healAll(): void {
+  /** The liveness phase: every window ends now (the fault scheduler opens no more). */
+  transitionToLiveness(): void {
     for (const window of [...this.#windows]) this.#close(window);
   }
 

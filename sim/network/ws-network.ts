@@ -4,7 +4,7 @@ import { PushTransport } from "../../protocol/message-transport.ts";
 import type { SocketOpener } from "../../client-under-test/transports/websocket.ts";
 import { never } from "../kernel/crash-signal.ts";
 import type { Incarnation } from "../kernel/scheduler.ts";
-import type { NetworkHost, WsFate } from "./host.ts";
+import { lostReplyAfterApply, type NetworkDeps, type WsFate } from "./host.ts";
 import { jsonValues, numberFieldAbove } from "../observe/wire-parse.ts";
 
 type Direction = "to_server" | "to_client";
@@ -27,14 +27,14 @@ function frameKind(frame: string): string {
  * are delivered in order with per-frame latency. Faults act on the whole
  * connection (cut, stall, hold), never on single frames inside it: capnweb
  * numbers calls by position, so a lost frame in a live session is not
- * something real TCP does (DESIGN.md, "Fault model").
+ * something real TCP does (docs/design.md, "Fault model").
  */
 class WsLink {
   readonly id: number;
   readonly client: string;
   readonly clientEnd: PushTransport;
   readonly serverEnd: PushTransport;
-  readonly #host: NetworkHost;
+  readonly #host: NetworkDeps;
   readonly #clientInc: Incarnation;
   readonly #serverInc: Incarnation;
   readonly #fate: WsFate;
@@ -47,7 +47,7 @@ class WsLink {
   #blackholed = false;
   closed = false;
 
-  constructor(host: NetworkHost, id: number, client: string, clientInc: Incarnation, serverInc: Incarnation, fate: WsFate) {
+  constructor(host: NetworkDeps, id: number, client: string, clientInc: Incarnation, serverInc: Incarnation, fate: WsFate) {
     this.#host = host;
     this.id = id;
     this.client = client;
@@ -61,20 +61,20 @@ class WsLink {
   #send(direction: Direction, frame: string): void {
     if (this.closed || this.#blackholed) return;
     const host = this.#host;
-    if (direction === "to_client") host.wire.fromServer(this.client, frame, { link: this.id });
+    if (direction === "to_client") host.observer.fromServer(this.client, host.transport, frame, { link: this.id });
     const n = ++this.#sent[direction];
     const { cut, stall } = this.#fate;
     if (cut && cut.direction === direction && n > cut.after_frames) {
-      host.countFault("ws_cut");
-      host.disrupted(this.client);
-      if (direction === "to_client" && numberFieldAbove(jsonValues(frame), "applied", 0)) host.lostReplyAfterApply(this.client);
+      host.faults.count("ws_cut");
+      host.observer.disrupted(this.client);
+      if (direction === "to_client" && numberFieldAbove(jsonValues(frame), "applied", 0)) lostReplyAfterApply(host, this.client);
       this.close(`cut ${direction} after ${cut.after_frames} frames`);
       return;
     }
     if (stall && stall.direction === direction && n > stall.after_frames && !this.#stalled) {
       this.#stalled = true;
-      host.countFault("ws_stall");
-      host.disrupted(this.client);
+      host.faults.count("ws_stall");
+      host.observer.disrupted(this.client);
       host.history.record(host.scheduler.now, this.client, "ws_stalled", { link: this.id, direction, after_frames: stall.after_frames });
     }
     if (this.#stalled) return;
@@ -103,8 +103,8 @@ class WsLink {
     const facts = { link: this.id, direction, segment: segment.n, frames: segment.frames.map(frameKind) };
     host.history.record(host.scheduler.now, this.client, lost ? "ws_lost" : "ws_delivered", lost ? { ...facts, reason: lost } : facts);
     if (lost) return;
-    if (direction === "to_server") host.wire.toServer(this.client, segment.frames.join("\n"), { link: this.id });
-    else host.wire.toClient(this.client, segment.frames.join("\n"));
+    if (direction === "to_server") host.observer.toServer(this.client, host.transport, segment.frames.join("\n"), { link: this.id });
+    else host.observer.toClient(this.client, segment.frames.join("\n"));
     for (const frame of segment.frames) end.deliver(frame);
   }
 
@@ -128,12 +128,12 @@ class WsLink {
 }
 
 export class WsNetwork {
-  readonly #host: NetworkHost;
+  readonly #host: NetworkDeps;
   readonly #links = new Set<WsLink>();
   readonly #connections = new Map<string, number>();
   #nextId = 0;
 
-  constructor(host: NetworkHost) {
+  constructor(host: NetworkDeps) {
     this.#host = host;
   }
 
@@ -150,9 +150,9 @@ export class WsNetwork {
     await host.reach.passable(client, true);
     if (!clientInc.alive) return never();
     const server = host.server();
-    const fate = host.wsFate(client, nth);
+    const fate = host.faults.wsFate(client, nth);
     if (!server || fate.refuse) {
-      if (server) host.countFault("ws_refuse_connect");
+      if (server) host.faults.count("ws_refuse_connect");
       host.history.record(host.scheduler.now, client, "ws_refused", { connection: nth, server_up: server !== undefined });
       await host.scheduler.sleep(host.latency());
       throw protocolError("connection_lost", "connection refused");
@@ -169,7 +169,7 @@ export class WsNetwork {
 
   /** Cuts every open connection of a client now; what is in flight is lost. */
   cut(client: string, reason: string): void {
-    this.#host.disrupted(client);
+    this.#host.observer.disrupted(client);
     for (const link of this.#links) {
       if (link.client !== client) continue;
       link.close(reason);

@@ -1,3 +1,4 @@
+import type { ViewerCommitted } from "../run-record.ts";
 import type { Transport } from "../../client-under-test/transports/transport.ts";
 import { ShareViewer, type ViewerParts } from "../../client-under-test/viewer/share-viewer.ts";
 import type { ViewerSettings } from "../../client-under-test/viewer/settings.ts";
@@ -13,16 +14,6 @@ export interface ViewerBinding {
   share_index: number;
   share_id: string;
   secret: string;
-}
-
-/** What a viewer's SQLite holds, read as committed: its position, its local log in the order applied, and its view. */
-export interface ViewerCommitted {
-  viewer_id: string;
-  cursor: number;
-  epoch: number;
-  joined: boolean;
-  log: { n: number; cursor: number; producer_id: string; seq: number; op_id: string }[];
-  view: SessionView | null;
 }
 
 /** A person's browser tab following a share: a ShareViewer over its own SQLite; it can crash and restart. */

@@ -1,123 +1,19 @@
 import type Database from "better-sqlite3";
-import type { ForbiddenProbe } from "../adversary/adversary.ts";
+import type { CommitRow, Credential, Observed, WireTransport } from "../run-record.ts";
+import { emptyObserved } from "../run-record.ts";
 import type { CoverageCondition } from "../coverage/conditions.ts";
 import { prepared } from "../kernel/statement-cache.ts";
 import { jsonValues, mayHold, scanWire } from "./wire-parse.ts";
 
-// The world's own eyes. The checkers judge from what it saw (DESIGN.md,
+// The world's own eyes. The checkers judge from what it saw (docs/design.md,
 // "Checkers"): what crossed the network, what each client held when it sent
 // it, and what each process committed to its SQLite files. The probe events
 // of the code under test stay in the history as hints, never as evidence.
-
-export type WireTransport = "websocket" | "http-batch" | "rest";
 
 /** What each direction looks for in a capnweb payload: one that holds none of these keys is not parsed. */
 export const TO_SERVER_KEYS = ['"redeem"', '"op_id"'];
 export const FROM_SERVER_KEYS = ['"cursor"'];
 export const TO_CLIENT_KEYS = ['"token"', '"rejected"', '"cursor"', '"code"'];
-
-/** What a client held when it sent a request: the secret it used, the scope it asked for, the epoch it had. */
-export interface Credential {
-  secret_ok: boolean | null;
-  scope: string | null;
-  /** The epoch the request acts under: the one the client sent (REST), or the share's when its session was redeemed (capnweb). */
-  epoch: number | null;
-  /** When that credential was obtained. */
-  since: number;
-}
-
-/** Ops that reached the server, and the credential they travelled under. */
-export interface Delivery {
-  t: number;
-  node: string;
-  transport: WireTransport;
-  op_ids: string[];
-  credential: Credential | null;
-}
-
-export interface CommitRow {
-  cursor: number;
-  producer_id: string;
-  seq: number;
-  epoch: number;
-  op_id: string;
-}
-
-/** A change in the server's committed state of one share, read from its SQLite after an event. */
-export interface CommitObservation {
-  t: number;
-  share: string;
-  /** `shares.cursor` before and after, as committed. */
-  cursor_before: number;
-  cursor_after: number;
-  /** New rows in the share's log. */
-  rows: CommitRow[];
-  /** `shares.epoch` as committed at the same moment. */
-  epoch: number;
-}
-
-/** A cursor the server told a client, read off the reply that reached it. */
-export interface ToldCursor {
-  t: number;
-  node: string;
-  cursor: number;
-  last_seq: number;
-}
-
-/** A client's committed sync state, read from its outbox after something reached it. */
-export interface ClientSample {
-  t: number;
-  node: string;
-  acked_seq: number;
-  cursor: number;
-}
-
-/** Log entries (or a snapshot) the server sent a viewer, judged at the moment it sent them. */
-export interface Served {
-  t: number;
-  node: string;
-  share: string;
-  /** Cursors of the entries sent. */
-  cursors: number[];
-  /** The cursor of a snapshot sent, if one was. */
-  snapshot: number | null;
-  /** What the viewer held: the secret, scope and epoch of the redeem (or token) the server answered. */
-  credential: Credential | null;
-  /** The share's epoch as committed when the server sent them. */
-  share_epoch: number;
-}
-
-/** A viewer's durable cursor, read from its SQLite after something reached it. */
-export interface ViewerSample {
-  t: number;
-  node: string;
-  cursor: number;
-}
-
-export interface EpochChange {
-  t: number;
-  share: string;
-  epoch: number;
-}
-
-export interface Observed {
-  deliveries: Delivery[];
-  commits: CommitObservation[];
-  told: ToldCursor[];
-  samples: ClientSample[];
-  epochs: EpochChange[];
-  /** Error codes the server sent each client. */
-  errors_told: Record<string, string[]>;
-  /** What the adversary tried and what it got (sim/adversary). */
-  forbidden: ForbiddenProbe[];
-  /** What the server sent viewers. */
-  served: Served[];
-  viewer_samples: ViewerSample[];
-}
-
-export function emptyObserved(): Observed {
-  return { deliveries: [], commits: [], told: [], samples: [], epochs: [], errors_told: {}, forbidden: [], served: [], viewer_samples: [] };
-}
 
 /** What the world reads of a committed op to know which shapes the run reached. */
 interface Shape {

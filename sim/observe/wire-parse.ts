@@ -1,7 +1,7 @@
 // Reads what crossed the simulated network: capnweb messages (HTTP batch
 // bodies and WebSocket frames) and REST JSON. The checkers judge from this and
 // from the processes' SQLite files, never from what the code under test says
-// about itself (DESIGN.md, "Checkers").
+// about itself (docs/design.md, "Checkers").
 
 /** Every JSON value in a payload: capnweb batches hold one message per line. */
 export function jsonValues(payload: string): unknown[] {

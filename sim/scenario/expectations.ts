@@ -19,7 +19,7 @@ export function unmetExpectations(result: RunResult): string[] {
   const history = result.history ?? [];
   for (const wanted of expect.events ?? []) {
     const [type, code] = wanted.split(":");
-    if (!history.some((e) => e.type === type && (code === undefined || e.data.code === code))) missing.push(`no ${wanted} event in the history`);
+    if (!history.some((e) => e.type === type && (code === undefined || ("code" in e.data && e.data.code === code)))) missing.push(`no ${wanted} event in the history`);
   }
   for (const [node, code] of Object.entries(expect.stopped ?? {})) {
     const viewer = result.final.viewers?.find((v) => v.node === node);

@@ -1,11 +1,11 @@
 import { z } from "zod";
 import { CRASH_POINTS, type CrashPoint } from "../../protocol/ports.ts";
 import { opBodySchema } from "../../protocol/ops.ts";
-import { ALL_CHECKERS } from "../checkers/record.ts";
+import { ALL_CHECKERS } from "../checker-names.ts";
 import { FORBIDDEN_ATTEMPTS } from "../adversary/attempts.ts";
 
 // A scenario is data: everything a run depends on besides the code under test.
-// Saved, shrunk, read by a person, committed as a regression (DESIGN.md, "Scenarios").
+// Saved, shrunk, read by a person, committed as a regression (docs/design.md, "Scenarios").
 
 const probability = z.number().min(0).max(1);
 const nonNegInt = z.int().min(0);
@@ -101,7 +101,7 @@ export const clientSpecSchema = z.strictObject({
   secret: z.enum(["valid", "wrong"]).default("valid"),
 });
 
-/** A person watching a share live (DESIGN.md, "Viewers"). */
+/** A person watching a share live (docs/design.md, "Viewers"). */
 export const viewerSpecSchema = z.strictObject({
   /** The share followed, by index (a writer's `share`, or its position). */
   share: z.int().min(0).max(8).default(0),

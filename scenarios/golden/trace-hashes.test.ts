@@ -3,7 +3,7 @@ import { expect, test } from "vitest";
 import { GOLDEN, GOLDEN_PATH, goldenDifferences, goldenHashes, type GoldenFile } from "./trace-hashes.ts";
 
 // Behaviour is pinned: every generated seed 1..60 on every transport must give
-// the trace hash committed in scenarios/trace-hashes.json.
+// the trace hash committed in scenarios/golden/trace-hashes.json.
 
 const golden = JSON.parse(readFileSync(GOLDEN_PATH, "utf8")) as GoldenFile;
 

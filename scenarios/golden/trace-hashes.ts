@@ -1,6 +1,6 @@
-import { runScenario } from "../sim/run-scenario.ts";
-import { generateScenario } from "../sim/scenario/generate.ts";
-import { TRANSPORTS, type TransportName } from "../sim/scenario/schema.ts";
+import { runScenario } from "../../sim/run-scenario.ts";
+import { generateScenario } from "../../sim/scenario/generate.ts";
+import { TRANSPORTS, type TransportName } from "../../sim/scenario/schema.ts";
 
 // The golden trace hashes: what seeds 1..60 do on each transport, pinned. A
 // change that should not alter behaviour leaves every hash alone; one that

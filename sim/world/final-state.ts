@@ -1,43 +1,12 @@
 import type Database from "better-sqlite3";
-import type { Op } from "../protocol/ops.ts";
-import type { SessionView } from "../protocol/session-view.ts";
-import { Materializer } from "../protocol/materialize.ts";
-import type { ClientNode } from "./nodes/client-node.ts";
-import type { ServerNode } from "./nodes/server-node.ts";
-import { openViewerDb } from "../client-under-test/viewer/view-store.ts";
-import type { ViewerCommitted, ViewerNode } from "./nodes/viewer-node.ts";
-import type { ShareInfo } from "./world.ts";
-
-export interface LogRow {
-  cursor: number;
-  producer_id: string;
-  seq: number;
-  epoch: number;
-  op_id: string;
-}
-
-export interface FinalShare {
-  index: number;
-  id: string;
-  cursor: number;
-  epoch: number;
-  log: LogRow[];
-  producers: { producer_id: string; last_seq: number }[];
-  view: SessionView;
-}
-
-export interface FinalClient {
-  node: string;
-  producer: string;
-  share_index: number;
-  scope: "write" | "read";
-  secret: "valid" | "wrong";
-  up: boolean;
-  pending: Op[];
-  acked_seq: number;
-  cursor: number;
-  stopped: { code: string; message: string } | null;
-}
+import type { Op } from "../../protocol/ops.ts";
+import type { SessionView } from "../../protocol/session-view.ts";
+import { Materializer } from "../../protocol/materialize.ts";
+import type { ClientNode } from "../nodes/client-node.ts";
+import type { ServerNode } from "../nodes/server-node.ts";
+import { openViewerDb } from "../../client-under-test/viewer/view-store.ts";
+import type { ViewerNode } from "../nodes/viewer-node.ts";
+import type { FinalClient, FinalShare, FinalViewer, LogRow, ShareInfo } from "../run-record.ts";
 
 /** The committed state of the server's store, read straight from its SQLite. */
 export function inspectServer(server: ServerNode, shares: readonly ShareInfo[]): FinalShare[] {
@@ -69,21 +38,6 @@ export function inspectClient(node: ClientNode, scope: "write" | "read", secret:
     cursor: outbox.cursor,
     stopped: error,
   };
-}
-
-/** Where a viewer ended: what its SQLite committed, and how it stood in the world. */
-export interface FinalViewer extends ViewerCommitted {
-  node: string;
-  share_index: number;
-  secret: "valid" | "wrong";
-  /** It opened the share at some point. */
-  started: boolean;
-  /** It closed the share on purpose. */
-  left: boolean;
-  up: boolean;
-  stopped: { code: string; message: string } | null;
-  /** The server's session at this viewer's cursor, materialized afresh from the server's log; null before it joined. */
-  expected_view: SessionView | null;
 }
 
 /** The server's session as it stood at `cursor`: its log's first entries, applied to an empty database. */

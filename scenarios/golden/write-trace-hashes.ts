@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { GOLDEN, GOLDEN_PATH, goldenHashes, type GoldenFile } from "./trace-hashes.ts";
 
-// `npm run golden`: rewrites scenarios/trace-hashes.json from the code as it is now.
+// `npm run golden`: rewrites scenarios/golden/trace-hashes.json from the code as it is now.
 
 const file: GoldenFile = {
   about: "Trace hashes of generated seeds 1..60 per transport. Rewrite with `npm run golden` only in a commit that changes behaviour on purpose, and say why.",
