@@ -1,4 +1,5 @@
 import { errorCode, protocolError, type ErrorCode } from "../protocol/errors.ts";
+import { fromSqliteError } from "../protocol/sqlite-errors.ts";
 import type { Limits } from "../protocol/limits.ts";
 import type { Op } from "../protocol/ops.ts";
 import type { Clock, CrashPoints, Probe, Random } from "../protocol/ports.ts";
@@ -11,7 +12,12 @@ import type { ClientSettings } from "./settings.ts";
 import type { Connection, Transport } from "./transports/transport.ts";
 import { Waker } from "./waker.ts";
 
-/** Errors no retry can fix: the client stops and keeps its outbox. */
+/**
+ * Errors no retry can fix: the client stops and keeps its outbox. `disk_full`
+ * is not one: the server's (nothing of the batch applied: the session fails,
+ * the loop backs off and sends it again) clears once space returns, and so does
+ * our own (an ack or cursor not recorded is owed, see below).
+ */
 const FATAL: ReadonlySet<ErrorCode> = new Set(["bad_secret", "unknown_share", "read_only", "invalid_op", "invalid_request", "too_large"]);
 
 export type LoopState = "idle" | "connecting" | "syncing" | "backoff" | "stopped";
@@ -39,6 +45,13 @@ export interface StoppedError extends Error {
  * The replay loop: connect, redeem, trim, then stream pending ops in seq order
  * with at most `calls_in_flight` calls outstanding. Any failure kills the whole
  * session; the loop backs off and starts over with a new one.
+ *
+ * A full disk is not a session failure. An ack or cursor the outbox cannot
+ * record (`disk_full`) is owed: the session goes on sending, and the loop
+ * records what it owes on the next ack, or, once nothing is left to send, after
+ * a backoff, again and again until space returns. Nothing is lost meanwhile:
+ * the outbox keeps every op it could not mark, and should the client restart
+ * first, redeem reports the server's last_seq (a resend would be a duplicate).
  */
 export class ReplayLoop {
   readonly #d: LoopDeps;
@@ -51,6 +64,9 @@ export class ReplayLoop {
   #drainWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   #sessions = 0;
   #serverLastSeq: number | undefined;
+  /** The highest ack and cursor the server reported that the outbox could not record yet (disk full). */
+  #owed: { seq: number; cursor: number } | undefined;
+  #owedAttempt = 0;
 
   constructor(deps: LoopDeps) {
     this.#d = deps;
@@ -112,6 +128,13 @@ export class ReplayLoop {
         await this.#waker.wait();
         continue;
       }
+      if (this.#owed !== undefined && !this.#payOwed() && d.outbox.state().last_enqueued_seq <= this.#owed.seq) {
+        // Still no room, and the server has every op: wait (keeping the session), then try to record again.
+        // Newer ops are sent meanwhile; the ones whose ack is owed go along, and the server counts them duplicates.
+        this.#state = "backoff";
+        await this.#waker.wait(backoffDelay(d.settings, this.#owedAttempt++, d.random));
+        continue;
+      }
       try {
         if (!this.#connection) {
           this.#state = "connecting";
@@ -124,7 +147,7 @@ export class ReplayLoop {
         this.#connection?.close();
         this.#connection = undefined;
         if (this.#stopped) break;
-        const code = errorCode(error);
+        const code = errorCode(fromSqliteError(error));
         d.probe.emit({ type: "session_failed", producer: d.outbox.state().producer_id, code: code ?? "error", message: String((error as Error)?.message ?? error) });
         if (code !== undefined && FATAL.has(code)) {
           this.#fail(error as StoppedError);
@@ -205,10 +228,33 @@ export class ReplayLoop {
     return ack;
   }
 
+  /** Records what is owed; true once nothing is. */
+  #payOwed(): boolean {
+    const owed = this.#owed!;
+    this.#owed = undefined;
+    this.#markAcked(owed.seq);
+    this.#recordCursor(owed.cursor);
+    if (this.#owed === undefined) this.#owedAttempt = 0;
+    return this.#owed === undefined;
+  }
+
+  /** Remembers an ack or cursor the outbox had no room for; anything but disk_full is thrown on. */
+  #owe(error: unknown, owed: { seq?: number; cursor?: number }): void {
+    if (errorCode(fromSqliteError(error)) !== "disk_full") throw error;
+    const was = this.#owed ?? { seq: 0, cursor: 0 };
+    this.#owed = { seq: Math.max(was.seq, owed.seq ?? 0), cursor: Math.max(was.cursor, owed.cursor ?? 0) };
+  }
+
   #markAcked(lastSeq: number): void {
     const d = this.#d;
     const before = d.outbox.state().acked_seq;
-    const acked = d.outbox.markAcked(lastSeq);
+    let acked: number;
+    try {
+      acked = d.outbox.markAcked(lastSeq);
+    } catch (error) {
+      this.#owe(error, { seq: lastSeq });
+      return;
+    }
     if (acked > before) d.probe.emit({ type: "marked_acked", producer: d.outbox.state().producer_id, acked_seq: acked });
     if (d.outbox.pendingCount() === 0) this.#settleDrainWaiters();
   }
@@ -217,7 +263,13 @@ export class ReplayLoop {
   #recordCursor(cursor: number): void {
     const d = this.#d;
     const before = d.outbox.state().cursor;
-    const recorded = d.outbox.recordCursor(cursor);
+    let recorded: number;
+    try {
+      recorded = d.outbox.recordCursor(cursor);
+    } catch (error) {
+      this.#owe(error, { cursor });
+      return;
+    }
     if (recorded === before) return;
     const sync = d.outbox.state();
     d.probe.emit({ type: "cursor_recorded", producer: sync.producer_id, share: sync.share_id ?? "", cursor: recorded });

@@ -13,6 +13,12 @@ export const ERROR_CODES = [
   "too_large",
   "deadline",
   "connection_lost",
+  /**
+   * The node's storage refused to grow (SQLite's SQLITE_FULL). The refused
+   * write applied nothing; the same call succeeds once space returns, so
+   * callers retry it rather than give up.
+   */
+  "disk_full",
   "server_error",
 ] as const;
 
@@ -41,7 +47,7 @@ export function errorCode(error: unknown): ErrorCode | undefined {
 }
 
 /** HTTP status for a protocol error on the REST routes. */
-export function httpStatus(code: ErrorCode): 400 | 401 | 403 | 404 | 409 | 413 | 500 | 504 {
+export function httpStatus(code: ErrorCode): 400 | 401 | 403 | 404 | 409 | 413 | 500 | 504 | 507 {
   switch (code) {
     case "unknown_share":
       return 404;
@@ -59,6 +65,14 @@ export function httpStatus(code: ErrorCode): 400 | 401 | 403 | 404 | 409 | 413 |
       return 400;
     case "deadline":
       return 504;
+    // 507 Insufficient Storage (RFC 4918 11.5): "unable to store the representation
+    // needed to complete the request" is exactly this condition. 503 was the other
+    // candidate, but it says "overloaded or down for maintenance" and invites
+    // generic HTTP machinery to retry on its own schedule; 507 names the cause and
+    // is still a 5xx (the server's trouble, not the request's). Our clients decide
+    // what to do from the body's `code`, which is `disk_full` either way.
+    case "disk_full":
+      return 507;
     default:
       return 500;
   }

@@ -3,6 +3,7 @@ import { lazyStatements } from "../../protocol/sqlite-statements.ts";
 import type { Op, OpBody } from "../../protocol/ops.ts";
 import type { CrashPoints, Ids } from "../../protocol/ports.ts";
 import { configure, migrate } from "../../protocol/sqlite-migrations.ts";
+import { mapDiskFull } from "../../protocol/sqlite-errors.ts";
 import { sqliteTransact, type Transact } from "../../protocol/sqlite-transact.ts";
 import { OUTBOX_MIGRATIONS } from "./schema.ts";
 
@@ -32,6 +33,12 @@ export function openOutboxDb(source: string | Buffer = ":memory:"): Database.Dat
  * The client's durable outbox. An op exists once `enqueue` commits, with its
  * seq assigned in that same transaction; it leaves only when the server has
  * acknowledged it.
+ *
+ * Every write here is one statement or one transaction, and the in-memory
+ * mirror moves only after it commits. When the disk refuses to grow
+ * (SQLITE_FULL) the write throws `disk_full` and leaves nothing behind: no op,
+ * no seq consumed, no ack or cursor half-recorded. An ack or cursor that could
+ * not be recorded is recorded on a later ack or redeem.
  */
 export class Outbox {
   readonly db: Database.Database;
@@ -69,7 +76,7 @@ export class Outbox {
       setCursor: `UPDATE sync_state SET cursor = ? WHERE id = 1`,
       setEpoch: `UPDATE sync_state SET epoch = ? WHERE id = 1`,
     });
-    if (this.#stmt.state.get() === undefined) this.#stmt.init.run(ids.next("prd"));
+    if (this.#stmt.state.get() === undefined) mapDiskFull(() => this.#stmt.init.run(ids.next("prd")));
     this.#state = this.#read();
   }
 
@@ -87,19 +94,22 @@ export class Outbox {
     if (state.share_id !== null && state.share_id !== shareID) {
       throw new Error(`outbox is bound to share ${state.share_id}, not ${shareID}`);
     }
-    this.#stmt.bind.run(shareID, secret);
+    mapDiskFull(() => this.#stmt.bind.run(shareID, secret));
     this.#state = { ...state, share_id: shareID, secret };
   }
 
   /** Stores the op and assigns the producer's next seq, in one transaction. */
   enqueue(body: OpBody, opID: string, nowMs: number): Op {
-    const op = this.#transact(() => {
-      const seq = this.#state.last_enqueued_seq + 1;
-      this.#stmt.insert.run(seq, opID, JSON.stringify(body), nowMs);
-      this.#stmt.bumpSeq.run(seq);
-      this.#crash.reach("client.before_enqueue_commit");
-      return { seq, op_id: opID, body };
-    });
+    // On disk_full the transaction rolls back and the mirror is untouched: the next enqueue gets this seq.
+    const op = mapDiskFull(() =>
+      this.#transact(() => {
+        const seq = this.#state.last_enqueued_seq + 1;
+        this.#stmt.insert.run(seq, opID, JSON.stringify(body), nowMs);
+        this.#stmt.bumpSeq.run(seq);
+        this.#crash.reach("client.before_enqueue_commit");
+        return { seq, op_id: opID, body };
+      }),
+    );
     this.#state = { ...this.#state, last_enqueued_seq: op.seq };
     if (this.#windowComplete && this.#window.length < WINDOW_OPS) this.#window.push(op);
     else this.#windowComplete = false;
@@ -129,10 +139,12 @@ export class Outbox {
     const state = this.#state;
     const acked = Math.min(Math.max(state.acked_seq, seq), state.last_enqueued_seq);
     if (acked > state.acked_seq) {
-      this.#transact(() => {
-        this.#stmt.setAcked.run(acked);
-        this.#stmt.trim.run(acked);
-      });
+      mapDiskFull(() =>
+        this.#transact(() => {
+          this.#stmt.setAcked.run(acked);
+          this.#stmt.trim.run(acked);
+        }),
+      );
       this.#window.splice(0, acked - state.acked_seq);
       this.#state = { ...this.#state, acked_seq: acked };
     }
@@ -146,13 +158,13 @@ export class Outbox {
   }
 
   protected writeCursor(cursor: number): void {
-    this.#stmt.setCursor.run(cursor);
+    mapDiskFull(() => this.#stmt.setCursor.run(cursor));
     this.#state = { ...this.#state, cursor };
   }
 
   recordEpoch(epoch: number): void {
     if (epoch === this.#state.epoch) return;
-    this.#stmt.setEpoch.run(epoch);
+    mapDiskFull(() => this.#stmt.setEpoch.run(epoch));
     this.#state = { ...this.#state, epoch };
   }
 }

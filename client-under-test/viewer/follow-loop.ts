@@ -1,4 +1,5 @@
 import { errorCode, protocolError, type ErrorCode } from "../../protocol/errors.ts";
+import { fromSqliteError } from "../../protocol/sqlite-errors.ts";
 import type { Clock, Probe, Random } from "../../protocol/ports.ts";
 import type { LogEntry, SubscriptionEnd } from "../../protocol/rpc.ts";
 import { backoffDelay } from "../backoff.ts";
@@ -8,7 +9,7 @@ import type { ViewerSettings } from "./settings.ts";
 import { Waker } from "../waker.ts";
 import type { ViewStore } from "./view-store.ts";
 
-/** Errors no retry can fix: the viewer stops and keeps its view. A rotated secret is one. */
+/** Errors no retry can fix: the viewer stops and keeps its view. A rotated secret is one. `disk_full` is not: it clears when space returns. */
 const FATAL: ReadonlySet<ErrorCode> = new Set(["bad_secret", "unknown_share", "read_only", "invalid_request", "invalid_op", "too_large"]);
 
 export type ViewerLoopState = "idle" | "connecting" | "following" | "polling" | "backoff" | "stopped";
@@ -57,6 +58,8 @@ export class FollowLoop {
   readonly #waker: Waker;
   /** Why the server ended the current subscription, or what failed while applying a push. */
   #sessionError: unknown;
+  /** A push of this session failed to apply: later pushes would leave a gap, so none is applied. */
+  #applyFailed = false;
   #heard = false;
   #sessions = 0;
 
@@ -109,7 +112,7 @@ export class FollowLoop {
         this.#connection?.close();
         this.#connection = undefined;
         if (this.#stopped) break;
-        const code = errorCode(error);
+        const code = errorCode(fromSqliteError(error));
         d.probe.emit({ type: "viewer_session_failed", viewer: this.#viewer(), code: code ?? "error", message: String((error as Error)?.message ?? error) });
         if (code !== undefined && FATAL.has(code)) {
           this.#fail(error as ViewerStoppedError);
@@ -130,6 +133,7 @@ export class FollowLoop {
     this.#connection = connection;
     this.#sessions++;
     this.#sessionError = undefined;
+    this.#applyFailed = false;
     const state = await d.deadline(connection.redeem(), d.settings.deadline_ms, "redeem");
     d.store.recordEpoch(state.epoch);
     if (!d.store.state().joined) {
@@ -155,10 +159,14 @@ export class FollowLoop {
     const listener = {
       entries: (entries: LogEntry[]) => {
         if (connection !== this.#connection) return;
+        // After a push failed to apply (say, disk_full), a later one may already be here: applying it
+        // would skip the failed entries. Refuse it too; the next session resumes from the durable cursor.
+        if (this.#applyFailed) throw this.#sessionError;
         this.#heard = true;
         try {
           this.#apply(entries);
         } catch (error) {
+          this.#applyFailed = true;
           this.#sessionError = error;
           this.#waker.poke();
           throw error;

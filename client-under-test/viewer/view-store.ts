@@ -5,6 +5,7 @@ import type { CrashPoints, Ids } from "../../protocol/ports.ts";
 import type { LogEntry } from "../../protocol/rpc.ts";
 import type { SessionView } from "../../protocol/session-view.ts";
 import { configure, migrate } from "../../protocol/sqlite-migrations.ts";
+import { mapDiskFull } from "../../protocol/sqlite-errors.ts";
 import { sqliteTransact, type Transact } from "../../protocol/sqlite-transact.ts";
 import { VIEWER_MIGRATIONS } from "./schema.ts";
 
@@ -35,7 +36,9 @@ export function openViewerDb(source: string | Buffer = ":memory:"): Database.Dat
 /**
  * The viewer's durable state. An entry is applied to the view, written to the
  * local log and moves the cursor in one transaction, so after a crash the
- * cursor says exactly what the view holds.
+ * cursor says exactly what the view holds. A write the disk has no room for
+ * (SQLITE_FULL) throws `disk_full` and leaves view, log and cursor as they
+ * were; the follow loop resumes from that cursor and applies the entries again.
  */
 export class ViewStore {
   readonly db: Database.Database;
@@ -59,7 +62,7 @@ export class ViewStore {
       join: `UPDATE viewer_state SET joined = 1 WHERE id = 1`,
       log: `INSERT INTO viewer_log (cursor, producer_id, seq, op_id) VALUES (?, ?, ?, ?)`,
     });
-    if (this.#stmt.state.get() === undefined) this.#stmt.init.run(ids.next("vwr"));
+    if (this.#stmt.state.get() === undefined) mapDiskFull(() => this.#stmt.init.run(ids.next("vwr")));
     this.#state = this.readState();
   }
 
@@ -75,31 +78,33 @@ export class ViewStore {
   bindShare(shareID: string, secret: string): void {
     const state = this.#state;
     if (state.share_id !== null && state.share_id !== shareID) throw new Error(`viewer is bound to share ${state.share_id}, not ${shareID}`);
-    this.#stmt.bind.run(shareID, secret);
+    mapDiskFull(() => this.#stmt.bind.run(shareID, secret));
     this.#state = { ...state, share_id: shareID, secret };
   }
 
   recordEpoch(epoch: number): void {
     if (epoch === this.#state.epoch) return;
-    this.#stmt.setEpoch.run(epoch);
+    mapDiskFull(() => this.#stmt.setEpoch.run(epoch));
     this.#state = { ...this.#state, epoch };
   }
 
   /** Starts from the beginning of the log: the view is empty and so is the cursor. */
   joinAtStart(): void {
     if (this.#state.joined) return;
-    this.#stmt.join.run();
+    mapDiskFull(() => this.#stmt.join.run());
     this.#state = { ...this.#state, joined: true };
   }
 
   /** Starts from a snapshot: its session replaces the view and its cursor becomes ours, in one transaction. */
   installSnapshot(cursor: number, view: SessionView): void {
     const share = this.shareID();
-    this.transact(() => {
-      this.materializer.install(share, view);
-      this.writeCursor(cursor);
-      this.#stmt.join.run();
-    });
+    mapDiskFull(() =>
+      this.transact(() => {
+        this.materializer.install(share, view);
+        this.writeCursor(cursor);
+        this.#stmt.join.run();
+      }),
+    );
     this.#state = { ...this.#state, cursor, joined: true };
   }
 
@@ -113,17 +118,19 @@ export class ViewStore {
     const before = this.#state.cursor;
     let cursor = before;
     let applied = 0;
-    this.transact(() => {
-      for (const entry of entries) {
-        if (!this.accepts(entry.cursor, cursor)) continue;
-        this.applyOne(share, entry);
-        cursor = entry.cursor;
-        applied++;
-      }
-      if (applied === 0) return;
-      this.writeCursor(cursor);
-      this.crash.reach("viewer.before_apply_commit");
-    });
+    mapDiskFull(() =>
+      this.transact(() => {
+        for (const entry of entries) {
+          if (!this.accepts(entry.cursor, cursor)) continue;
+          this.applyOne(share, entry);
+          cursor = entry.cursor;
+          applied++;
+        }
+        if (applied === 0) return;
+        this.writeCursor(cursor);
+        this.crash.reach("viewer.before_apply_commit");
+      }),
+    );
     if (applied === 0) return { applied, cursor_from: before, cursor_to: before };
     this.moved(cursor);
     this.crash.reach("viewer.after_apply_commit");

@@ -1,6 +1,7 @@
 import { newHttpBatchRpcResponse, type RpcSessionOptions, type RpcTarget } from "capnweb";
 import { Hono, type Context } from "hono";
 import { errorCode, httpStatus, protocolError } from "../../protocol/errors.ts";
+import { fromSqliteError } from "../../protocol/sqlite-errors.ts";
 import type { Limits } from "../../protocol/limits.ts";
 import { parseId, parseNonNegativeInt, parseObject, parseOpsRequest, parseRedeemRequest, parseSecret } from "../../protocol/validate.ts";
 import { opBodySchema, opSchema } from "../../protocol/ops.ts";
@@ -19,7 +20,9 @@ export interface AppDeps {
 export function rpcSessionOptions(limits: Limits): RpcSessionOptions {
   return {
     limits: { maxMessageSize: limits.call_bytes_max * 4 },
-    onSendError: (error) => {
+    onSendError: (raw) => {
+      // A write the store did not map itself (a variant's own path) still reports a full disk as disk_full.
+      const error = fromSqliteError(raw) as Error;
       const safe = new Error(error.message);
       for (const key of Object.keys(error)) (safe as unknown as Record<string, unknown>)[key] = (error as unknown as Record<string, unknown>)[key];
       // capnweb's own refusals (a method that is not there, a malformed call) are TypeErrors: the caller's mistake.
@@ -30,7 +33,8 @@ export function rpcSessionOptions(limits: Limits): RpcSessionOptions {
   };
 }
 
-function errorResponse(c: Context, error: unknown): Response {
+function errorResponse(c: Context, raw: unknown): Response {
+  const error = fromSqliteError(raw);
   const code = errorCode(error);
   if (code === undefined) {
     return c.json({ error: { code: "server_error", message: "internal error" } }, 500);

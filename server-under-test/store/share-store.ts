@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import { lazyStatements } from "../../protocol/sqlite-statements.ts";
 import { protocolError } from "../../protocol/errors.ts";
+import { mapDiskFull } from "../../protocol/sqlite-errors.ts";
 import type { Limits } from "../../protocol/limits.ts";
 import type { Op, OpBody } from "../../protocol/ops.ts";
 import type { Clock, CrashPoints, Ids, Probe, Random } from "../../protocol/ports.ts";
@@ -71,6 +72,9 @@ export function referenceStoreParts(db: Database.Database): StoreParts {
 /**
  * The share server's state and every rule about it. All writes happen in one
  * SQLite transaction each, so a crash leaves either all of a call or none of it.
+ * A write the disk has no room for (SQLITE_FULL) is refused whole with code
+ * `disk_full`; SQLite rolls its transaction back, and the same call succeeds
+ * once space returns.
  */
 export class ShareStore {
   readonly deps: StoreDeps;
@@ -108,7 +112,7 @@ export class ShareStore {
   createShare(sessionID: string): { id: string; secret: string } {
     const id = this.deps.ids.next("shr");
     const secret = newSecret(this.deps.random);
-    this.parts.transact(() => this.#stmt.insertShare.run(id, sessionID, hashSecret(secret), this.deps.clock.now()));
+    mapDiskFull(() => this.parts.transact(() => this.#stmt.insertShare.run(id, sessionID, hashSecret(secret), this.deps.clock.now())));
     return { id, secret };
   }
 
@@ -130,7 +134,7 @@ export class ShareStore {
   issueWriteToken(shareID: string, secret: string, producerID: string): { token: string } & ShareState {
     const state = this.redeem(shareID, secret, producerID);
     const token = newSecret(this.deps.random);
-    this.parts.transact(() => this.#stmt.insertToken.run(hashSecret(token), shareID, producerID, state.epoch));
+    mapDiskFull(() => this.parts.transact(() => this.#stmt.insertToken.run(hashSecret(token), shareID, producerID, state.epoch)));
     return { ...state, token };
   }
 
@@ -138,7 +142,7 @@ export class ShareStore {
   issueReadToken(shareID: string, secret: string): { token: string } & ShareState {
     const state = this.redeem(shareID, secret);
     const token = newSecret(this.deps.random);
-    this.parts.transact(() => this.#stmt.insertReadToken.run(hashSecret(token), shareID, state.epoch));
+    mapDiskFull(() => this.parts.transact(() => this.#stmt.insertReadToken.run(hashSecret(token), shareID, state.epoch)));
     return { ...state, token };
   }
 
@@ -173,7 +177,8 @@ export class ShareStore {
 
   /** Applies a batch; a Promise only in variants whose store is async. */
   appendOps(grant: Grant, producerID: string, ops: Op[]): Ack | Promise<Ack> {
-    const result = this.parts.transact(() => this.applyBatch(grant, producerID, ops));
+    // One transaction: on disk_full none of the batch is applied, and the resend is applied whole.
+    const result = mapDiskFull(() => this.parts.transact(() => this.applyBatch(grant, producerID, ops)));
     if (result.applied > 0) this.feed.changed(grant.share_id);
     if (result.applied > 0) {
       this.deps.probe.emit({
@@ -241,12 +246,12 @@ export class ShareStore {
   }
 
   revoke(grant: Grant, rotateSecret: boolean): Revoked {
-    const result = this.parts.transact(() => {
+    const result = mapDiskFull(() => this.parts.transact(() => {
       const share = this.admit(grant, "revoke");
       const secret = rotateSecret ? newSecret(this.deps.random) : undefined;
       this.#stmt.revoke.run(secret === undefined ? share.secret_hash : hashSecret(secret), share.id);
       return secret === undefined ? { epoch: share.epoch + 1 } : { epoch: share.epoch + 1, secret };
-    });
+    }));
     this.deps.probe.emit({ type: "revoked", share: grant.share_id, epoch: result.epoch, secret_rotated: rotateSecret });
     // Subscriptions of the old epoch wake, find their grant stale, and end with stale_epoch.
     this.feed.changed(grant.share_id);
@@ -294,10 +299,10 @@ export class ShareStore {
   }
 
   deleteShare(shareID: string, secret: string): void {
-    this.parts.transact(() => {
+    mapDiskFull(() => this.parts.transact(() => {
       const share = this.authenticate(shareID, secret);
       this.#stmt.deleteShare.run(share.id);
-    });
+    }));
     this.feed.changed(shareID);
   }
 
@@ -307,7 +312,7 @@ export class ShareStore {
    * whole ops keep their seq and op id in the log; bare bodies get seq 0.
    */
   legacySync(shareID: string, secret: string, items: readonly LegacyItem[], producerID = "legacy"): { cursor: number; applied: number } {
-    const result = this.parts.transact(() => {
+    const result = mapDiskFull(() => this.parts.transact(() => {
       const share = this.authenticate(shareID, secret);
       let cursor = this.parts.cursors.get(share.id);
       for (const item of items) {
@@ -319,7 +324,7 @@ export class ShareStore {
       this.parts.cursors.set(share.id, cursor);
       this.deps.crash.reach("server.before_commit");
       return { cursor, applied: items.length };
-    });
+    }));
     this.feed.changed(shareID);
     return result;
   }

@@ -1,7 +1,7 @@
 import type Database from "better-sqlite3";
 import { Incarnation } from "../kernel/scheduler.ts";
-import { captureCommitted } from "./durable.ts";
-import { freshImage } from "./template-image.ts";
+import type { Draw, PowerLossReport } from "../storage/db-files.ts";
+import { makeDisk, type DbOpener, type Disk, type DiskKind } from "./disk.ts";
 
 /** What a running incarnation holds: its identity, its database, and what runs over it. */
 export interface Live {
@@ -11,19 +11,16 @@ export interface Live {
 
 /**
  * A simulated process over a SQLite database: it starts, crashes and restarts,
- * and only what it committed survives from one incarnation to the next.
+ * and only what its disk kept survives from one incarnation to the next.
  */
 export abstract class DurableProcess<L extends Live> {
   abstract readonly name: string;
   protected live: L | undefined;
   #incarnations = 0;
-  #image: Buffer | undefined;
-  readonly #kind: string;
-  readonly #open: (source?: Buffer) => Database.Database;
+  readonly #disk: Disk;
 
-  constructor(kind: string, open: (source?: Buffer) => Database.Database) {
-    this.#kind = kind;
-    this.#open = open;
+  constructor(kind: string, open: DbOpener, disk: DiskKind = "memory") {
+    this.#disk = makeDisk(disk, kind, open);
   }
 
   get up(): boolean {
@@ -39,11 +36,11 @@ export abstract class DurableProcess<L extends Live> {
     return this.#incarnations;
   }
 
-  /** A new incarnation over the committed state, or over a fresh database the first time. */
+  /** A new incarnation over what the disk kept, or over a fresh database the first time. */
   protected begin(): { incarnation: Incarnation; db: Database.Database } {
     if (this.live) throw new Error(`${this.name} is already up`);
     const incarnation = new Incarnation(this.name, ++this.#incarnations);
-    return { incarnation, db: this.#open(this.#image ?? freshImage(this.#kind, () => this.#open())) };
+    return { incarnation, db: this.#disk.open() };
   }
 
   /** The run is over: this process stops acting, its state stays readable. */
@@ -51,14 +48,31 @@ export abstract class DurableProcess<L extends Live> {
     if (this.live) this.live.incarnation.alive = false;
   }
 
-  /** Dies where it stands: timers, sessions and calls gone; committed state kept. */
+  /** The run is judged: its files, if any, go. */
+  dispose(): void {
+    this.retire();
+    this.#disk.dispose();
+  }
+
+  /** Dies where it stands: timers, sessions and calls gone; what the disk holds kept. */
   crash(): void {
+    const live = this.#die();
+    if (live) this.#disk.kill(live.db);
+  }
+
+  /** Dies with its host's power: the disk keeps only what was durable. */
+  powerLoss(draw: Draw, torn: boolean): PowerLossReport | null {
+    const live = this.#die();
+    return live ? this.#disk.powerLoss(live.db, draw, torn) : null;
+  }
+
+  #die(): L | undefined {
     const live = this.live;
-    if (!live) return;
+    if (!live) return undefined;
     live.incarnation.alive = false;
     this.live = undefined;
     this.onCrash(live);
-    captureCommitted(live.db, (image) => (this.#image = image));
+    return live;
   }
 
   protected onCrash(_live: L): void {}
@@ -66,11 +80,6 @@ export abstract class DurableProcess<L extends Live> {
   /** Reads the committed state, whether the process is up or down. */
   protected readCommitted<T>(read: (db: Database.Database) => T): T {
     if (this.live) return read(this.live.db);
-    const db = this.#open(this.#image ?? freshImage(this.#kind, () => this.#open()));
-    try {
-      return read(db);
-    } finally {
-      db.close();
-    }
+    return this.#disk.read(read);
   }
 }

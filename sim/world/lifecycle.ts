@@ -117,5 +117,6 @@ export class Lifecycle {
     for (const client of d.roster.clients) client.retire();
     for (const viewer of d.roster.viewers) viewer.retire();
     d.http.end();
+    for (const node of [d.roster.server, ...d.roster.clients, ...d.roster.viewers]) node.dispose();
   }
 }
