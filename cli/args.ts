@@ -62,6 +62,14 @@ function convert(spec: FlagSpec, raw: string): string | number {
   return raw;
 }
 
+/** The flags each parsed set of values was given on the command line, before defaults were filled in. */
+const given = new WeakMap<FlagValues, ReadonlySet<string>>();
+
+/** The flags given on the command line (not filled in from a default); empty for values built by hand. */
+export function givenFlags(values: FlagValues): ReadonlySet<string> {
+  return given.get(values) ?? new Set();
+}
+
 export function parseFlags(command: CommandSpec, argv: readonly string[]): FlagValues {
   const values: FlagValues = {};
   const byName = new Map(command.flags.map((f) => [f.name, f]));
@@ -90,6 +98,7 @@ export function parseFlags(command: CommandSpec, argv: readonly string[]): FlagV
     }
     values[name] = convert(spec, raw);
   }
+  given.set(values, new Set(Object.keys(values).filter((k) => k !== "_")));
   const bare = command.positional;
   if (bare && ((values._ as string[] | undefined)?.length ?? 0) < bare.min) throw new UsageError(`give at least ${bare.min} ${bare.name} argument${bare.min === 1 ? "" : "s"}`);
   for (const spec of command.flags) {

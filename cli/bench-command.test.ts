@@ -71,7 +71,7 @@ describe("replaysim bench: a small matrix", () => {
         }
     for (const batch of [1, 100]) expect(report.rows.some((r) => r.kind === "ceiling" && r.batch === batch && r.ops_per_s > 0)).toBe(true);
     expect(report.rows.filter((r) => r.kind === "capnweb-call" && r.ops_per_s > 0).map((r) => r.kind === "capnweb-call" && r.mode)).toEqual(["in-process", "loopback"]);
-    expect(report.reference.synchronous).toBe("NORMAL");
+    expect(report.reference.synchronous).toBe("FULL");
     expect(report.goals.map((g) => g.name)).toHaveLength(2);
   });
 

@@ -39,7 +39,7 @@ describe("replaysim explore", () => {
 
   test("code under test that throws from an admin path is a harness failure, and the summary and report are still written", async () => {
     const dir = out();
-    const r = await replaysim("explore", "--seeds", "2", "--from", "1", "--mutant", "server-revoke-throws", "--no-shrink", "--json", "--out", dir);
+    const r = await replaysim("explore", "--seeds", "2", "--from", "4", "--mutant", "server-revoke-throws", "--no-shrink", "--json", "--out", dir);
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout);
     expect(report.failures.map((f: { checker: string; anomaly: string }) => `${f.checker}/${f.anomaly}`)).toContain("harness/sut_error");

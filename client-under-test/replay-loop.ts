@@ -18,7 +18,7 @@ import { Waker } from "./waker.ts";
  * the loop backs off and sends it again) clears once space returns, and so does
  * our own (an ack or cursor not recorded is owed, see below).
  */
-const FATAL: ReadonlySet<ErrorCode> = new Set(["bad_secret", "unknown_share", "read_only", "invalid_op", "invalid_request", "too_large"]);
+const FATAL: ReadonlySet<ErrorCode> = new Set(["bad_secret", "unknown_share", "read_only", "invalid_op", "invalid_request", "too_large", "server_behind"]);
 
 export type LoopState = "idle" | "connecting" | "syncing" | "backoff" | "stopped";
 
@@ -173,6 +173,10 @@ export class ReplayLoop {
       const producer = sync.producer_id;
       const share = sync.share_id;
       d.probe.emit({ type: "redeemed", producer, share, epoch: state.epoch, last_seq: state.last_seq, cursor: state.cursor });
+      // Ops it acknowledged were trimmed here: a server that lost them leaves a gap nothing can fill, so say so and stop rather than resend forever.
+      if (state.last_seq < sync.acked_seq) {
+        throw protocolError("server_behind", `the server has applied this producer up to seq ${state.last_seq}, but it acknowledged up to ${sync.acked_seq}: it lost acknowledged ops`);
+      }
       d.outbox.recordEpoch(state.epoch);
       this.#serverLastSeq = state.last_seq;
       this.#markAcked(state.last_seq);

@@ -25,6 +25,9 @@ import { subscriptionSurvivesRevoke } from "./subscription-survives-revoke.ts";
 import { viewerApplySplit } from "./viewer-apply-split.ts";
 import { viewerCursorInMemory } from "./viewer-cursor-in-memory.ts";
 import { viewerResumeSkips } from "./viewer-resume-skips.ts";
+import { serverSyncNormal } from "./server-sync-normal.ts";
+import { outboxSyncNormal } from "./outbox-sync-normal.ts";
+import { pushBeforeCommit } from "./push-before-commit.ts";
 
 /** Every deliberate bug the bench must catch, by name. */
 export const MUTANTS: readonly Mutant[] = [
@@ -55,6 +58,10 @@ export const MUTANTS: readonly Mutant[] = [
   lateJoinSkipsAhead,
   pushReordersUnderBackpressure,
   subscriptionSurvivesRevoke,
+  // Storage and crashes as real machines do them.
+  serverSyncNormal,
+  outboxSyncNormal,
+  pushBeforeCommit,
 ];
 
 export function findMutant(name: string): Mutant | undefined {

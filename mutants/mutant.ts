@@ -1,3 +1,4 @@
+import type Database from "better-sqlite3";
 import type { ClientDeps, ClientParts, SyncClient } from "../client-under-test/share-client.ts";
 import type { ServerParts } from "../server-under-test/share-server.ts";
 import type { ViewerParts } from "../client-under-test/viewer/share-viewer.ts";
@@ -8,6 +9,10 @@ export interface Parts {
   client: Partial<ClientParts>;
   /** What replaces the reference viewer's components. */
   viewer?: Partial<ViewerParts>;
+  /** How the server process opens its database (a seam for storage settings), instead of openServerDb. */
+  openServerDb?: (source?: string | Buffer) => Database.Database;
+  /** How a client process opens its outbox, instead of openOutboxDb. */
+  openOutboxDb?: (source?: string | Buffer) => Database.Database;
   /** A seed design's own client, replacing the reference one entirely. */
   clientFactory?: (deps: ClientDeps, parts: Partial<ClientParts>) => SyncClient;
 }

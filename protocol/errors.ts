@@ -20,6 +20,8 @@ export const ERROR_CODES = [
    */
   "disk_full",
   "server_error",
+  /** The server says it applied less of this producer than it once acknowledged: it lost acked ops, and no resend can fill the gap. */
+  "server_behind",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -19,9 +19,15 @@ export function migrate(db: Database.Database, migrations: readonly Migration[])
   }
 }
 
-/** Opens with the pragmas both sides want: WAL for files, foreign keys on. */
+/**
+ * Opens with the pragmas both sides want: WAL for files, foreign keys on, and
+ * synchronous=FULL. An ack is a promise that the op survives a server power
+ * loss, and a returned enqueue that it survives a client power loss; in WAL
+ * mode NORMAL keeps neither (the WAL is synced only at checkpoints), FULL
+ * syncs it at every commit (docs/claims.md).
+ */
 export function configure(db: Database.Database): void {
   if (!db.memory) db.pragma("journal_mode = WAL");
-  db.pragma("synchronous = NORMAL");
+  db.pragma("synchronous = FULL");
   db.pragma("foreign_keys = ON");
 }

@@ -42,6 +42,11 @@ export function consoleSummary(result: RunResult, repro: string): string[] {
     lines.push(`  ✗ ${v.checker}/${v.anomaly}${v.t_ms === null ? "" : ` at ${v.t_ms} ms`}: ${v.message}`);
     lines.push(...witnessDetail(v.witness));
   }
+  const expected = result.expected ?? [];
+  if (expected.length > 0) {
+    lines.push(`expected (storage synchronous=NORMAL): ${expected.length} finding${expected.length === 1 ? "" : "s"} a power loss under NORMAL allows`);
+    for (const v of expected.slice(0, 5)) lines.push(`  ~ ${v.checker}/${v.anomaly}${v.t_ms === null ? "" : ` at ${v.t_ms} ms`}: ${v.message}`);
+  }
   if (result.verdict === "fail") lines.push(`replay: ${repro}`);
   return lines;
 }
@@ -55,6 +60,7 @@ export function runJson(result: RunResult): Record<string, unknown> {
     verdict: result.verdict,
     trace_hash: result.trace_hash,
     violations: result.violations.map((v) => ({ checker: v.checker, anomaly: v.anomaly, message: v.message, t_ms: v.t_ms, witness: v.witness })),
+    ...(result.expected ? { expected: result.expected.map((v) => ({ checker: v.checker, anomaly: v.anomaly, message: v.message, t_ms: v.t_ms })) } : {}),
     coverage: result.coverage,
     ...(result.final.viewers ? { viewers: result.final.viewers } : {}),
     stats: {

@@ -100,10 +100,22 @@ describe("a real run's efficiency", () => {
 
   test("a client that ignores redeem's last_seq passes every checker, and its resends show as op amplification", async () => {
     const reference = await runScenario(lostReply);
+    // It hears only what its own acks said: a reply it lost is never made up for at redeem.
+    let heard = 0;
     const forgetful = await runScenario(lostReply, {
       parts: {
         server: {},
-        client: { wrapConnection: (c) => ({ redeem: async () => ({ ...(await c.redeem()), last_seq: 0 }), append: (ops) => c.append(ops), close: () => c.close() }) },
+        client: {
+          wrapConnection: (c) => ({
+            redeem: async () => ({ ...(await c.redeem()), last_seq: heard }),
+            append: async (ops) => {
+              const ack = await c.append(ops);
+              heard = Math.max(heard, ack.last_seq);
+              return ack;
+            },
+            close: () => c.close(),
+          }),
+        },
       },
     });
     expect(forgetful.verdict).toBe("pass");

@@ -1,5 +1,7 @@
+import { expectedLosses } from "./checkers/expected-loss.ts";
 import { checkAll, type Violation } from "./checkers/index.ts";
 import { noEfficiency, runEfficiency, type RunEfficiency } from "./efficiency.ts";
+import type { CrashPoint } from "../protocol/ports.ts";
 import type { HistoryEvent } from "./history/history.ts";
 import { harnessViolation } from "./harness-error.ts";
 import { exclusive } from "./kernel/run-lock.ts";
@@ -39,6 +41,8 @@ export interface RunResult {
   verdict: "pass" | "fail";
   trace_hash: string;
   violations: Violation[];
+  /** Under `storage.synchronous: NORMAL`: what the checkers found that a power loss under NORMAL allows; reported, not failing. */
+  expected?: Violation[];
   stats: RunStats;
   /** Coverage conditions this run reached (sim/coverage/conditions.ts). */
   coverage: string[];
@@ -46,12 +50,22 @@ export interface RunResult {
   final: FinalSummary;
   /** Present when asked for: the whole history, for reports and debugging. */
   history?: HistoryEvent[];
+  /** Present when asked for (`census`): every crash point each node reached in the workload phase, and how often. */
+  crash_sites?: CrashSite[];
+}
+
+export interface CrashSite {
+  node: string;
+  point: CrashPoint;
+  reached: number;
 }
 
 export interface RunOptions {
   /** Components replacing the reference ones; by default the scenario's variant and mutant decide. */
   parts?: WorldParts;
   keepHistory?: boolean;
+  /** Report the crash sites the run reached (`explore --crash-points all`). */
+  census?: boolean;
 }
 
 /**
@@ -125,7 +139,8 @@ async function judge(world: World, scenario: Scenario, options: RunOptions, star
   runMonitor()?.phase("judging");
   const record = recordOf(world, outcome);
   const { end_t, shares } = record;
-  const violations = checkAll(record);
+  const { violations, expected } = expectedLosses(record, scenario.storage.synchronous, checkAll(record));
+  for (const v of expected) world.history.record(end_t, "checker", "expected_loss", { checker: v.checker, anomaly: v.anomaly, message: v.message });
   for (const v of violations) world.history.record(end_t, "checker", "violation", { checker: v.checker, anomaly: v.anomaly, message: v.message });
   const verdict = violations.length === 0 ? "pass" : "fail";
   world.history.record(end_t, "checker", "verdict", { verdict, outcome });
@@ -135,6 +150,7 @@ async function judge(world: World, scenario: Scenario, options: RunOptions, star
     verdict,
     trace_hash: world.history.traceHash(),
     violations,
+    ...(expected.length > 0 ? { expected } : {}),
     coverage: coverageOf(world),
     stats: {
       ops: record.committed.length,
@@ -155,5 +171,6 @@ async function judge(world: World, scenario: Scenario, options: RunOptions, star
     },
   };
   if (options.keepHistory) result.history = world.history.events;
+  if (options.census) result.crash_sites = world.faults.crashSites();
   return result;
 }

@@ -1,16 +1,27 @@
 import { availableParallelism } from "node:os";
+import { basename } from "node:path";
+import { crashSitesConsole, writeCrashSiteOutputs, type CrashSitesSummary } from "../../reports/crash-sites.ts";
 import { exploreConsole, type ExploreFlags } from "../../reports/explore-summary.ts";
 import { writeExploreOutputs } from "../../reports/explore-files.ts";
 import { findMutant, MUTANTS } from "../../mutants/catalog.ts";
 import { findVariant, VARIANTS } from "../../mutants/variants.ts";
-import { explore, type Shard } from "../../sim/explore/explore.ts";
+import { enumerateCrashSites } from "../../sim/explore/crash-sites.ts";
+import { explore, openPool, type Shard } from "../../sim/explore/explore.ts";
+import { partsFor, UnknownPartsError } from "../../sim/parts.ts";
 import { PROFILES, type Profile } from "../../sim/scenario/arbitrary.ts";
-import { TRANSPORTS, type TransportName } from "../../sim/scenario/schema.ts";
-import { UsageError } from "../args.ts";
-import type { Command } from "../command.ts";
+import { loadScenarioFile, resolveScenario, ScenarioError, scenarioTransports } from "../../sim/scenario/load.ts";
+import { TRANSPORTS, type Scenario, type TransportName } from "../../sim/scenario/schema.ts";
+import { givenFlags, UsageError, type FlagValues } from "../args.ts";
+import type { Command, Io } from "../command.ts";
 import { cpuProfileOption, PROFILE_CPU_FLAG } from "../profile-cpu.ts";
 import { RUN_TIMEOUT_FLAG } from "../run-timeout.ts";
 import { bar, progressLine } from "../progress.ts";
+
+/** `--sites-max` unless given: a scenario of 150 ops has about 850 sites per transport. */
+export const CRASH_SITES_MAX_DEFAULT = 500;
+const CRASH_SITES_OUT_DEFAULT = "reports/out/crash-sites";
+/** Seed flags that mean nothing to one scenario file's crash sites. */
+const SEED_ONLY_FLAGS = ["from", "profile", "shard", "ops-max", "fail-fast", "no-shrink", "check-determinism"];
 
 export function parseShard(text: string): Shard {
   const m = /^(\d+)\/(\d+)$/.exec(text);
@@ -66,15 +77,25 @@ export const exploreCommand: Command = {
       { name: "json", kind: "bool", description: "print one JSON object, no progress" },
       { name: "out", kind: "string", value: "DIR", description: "where failure scenarios and reports go", default: "reports/out" },
       PROFILE_CPU_FLAG,
+      { name: "crash-points", kind: "string", value: "all", description: "instead of seeds: run --scenario once per crash site (each crash point's every occurrence, and a power loss at each commit)" },
+      { name: "scenario", kind: "string", value: "FILE", description: "with --crash-points: the scenario file whose crash sites to enumerate (each transport it lists)" },
+      { name: "sites-max", kind: "int", value: "N", description: "with --crash-points: most sites to run per transport; past it an evenly spaced subset", min: 1, max: 1_000_000, default: CRASH_SITES_MAX_DEFAULT },
+      { name: "no-power-loss", kind: "bool", description: "with --crash-points: crashes only, no power-loss sites" },
     ],
     notes: [
       "Writes under --out: failures/seed-S-T-checker.json (shrunk, replayable) and .html (its timeline), summary.json, junit.xml, report.html.",
+      "With --crash-points all --scenario FILE: one scenario file per failing site under --out (default reports/out/crash-sites).",
       "Shards from the environment: REPLAYSIM_SHARD=k/n, or JOB_COMPLETION_INDEX (0-based) with REPLAYSIM_SHARDS=n; --shard wins.",
       "Exit codes: 0 no seed failed, 1 a seed failed, 2 bad input.",
       "Example: replaysim explore --seeds 300 --transport all --json",
+      "Example: replaysim explore --crash-points all --scenario scenarios/client-crash-after-send.json --transport websocket",
     ],
   },
   async run(flags, io) {
+    if (flags["crash-points"] !== undefined || flags.scenario !== undefined) return exploreCrashPoints(flags, io);
+    for (const name of ["sites-max", "no-power-loss"]) {
+      if (givenFlags(flags).has(name)) throw new UsageError(`--${name} needs --crash-points all --scenario FILE`);
+    }
     if (flags.seeds !== undefined && flags.time !== undefined) throw new UsageError("give --seeds or --time, not both");
     const shard = flags.shard === undefined ? shardFromEnv(process.env) : parseShard(flags.shard as string);
     const mutant = flags.mutant as string | undefined;
@@ -141,3 +162,84 @@ export const exploreCommand: Command = {
     return files.length === 0 ? 0 : 1;
   },
 };
+
+/** The scenario file on each transport asked for: --transport T or all, else every one it lists. */
+function crashPointScenarios(file: string, transport: TransportName | "all" | undefined, mutant: string | undefined, variant: string | undefined): Scenario[] {
+  try {
+    const loaded = loadScenarioFile(file);
+    const transports = transport === "all" ? [...TRANSPORTS] : transport ? [transport] : scenarioTransports(loaded);
+    return transports.map((t) => {
+      const scenario = { ...resolveScenario(loaded, t), ...(mutant === undefined ? {} : { mutant }), ...(variant === undefined ? {} : { variant }) };
+      partsFor(scenario);
+      return scenario;
+    });
+  } catch (error) {
+    if (error instanceof ScenarioError || error instanceof UnknownPartsError) throw new UsageError(`--scenario: ${error.message}`);
+    throw error;
+  }
+}
+
+/** `explore --crash-points all --scenario FILE`: every crash site of one scenario, on each of its transports. */
+async function exploreCrashPoints(flags: FlagValues, io: Io): Promise<number> {
+  const given = givenFlags(flags);
+  const mode = flags["crash-points"] as string | undefined;
+  if (mode === undefined) throw new UsageError("--scenario needs --crash-points all (to run one scenario file, use replaysim run --scenario FILE)");
+  if (mode !== "all") throw new UsageError(`--crash-points takes only 'all' (every crash site of the scenario); got '${mode}'`);
+  const file = flags.scenario as string | undefined;
+  if (file === undefined) throw new UsageError("--crash-points needs --scenario FILE: the scenario whose crash sites to run");
+  for (const name of ["seeds", "time"]) {
+    if (flags[name] !== undefined) throw new UsageError(`--crash-points runs one scenario's crash sites, not generated seeds: give no --${name}`);
+  }
+  for (const name of SEED_ONLY_FLAGS) {
+    if (given.has(name)) throw new UsageError(`--${name} is for generated seeds; it does not apply to --crash-points`);
+  }
+  const mutant = flags.mutant as string | undefined;
+  if (mutant !== undefined && !findMutant(mutant)) throw new UsageError(`--mutant: unknown mutant '${mutant}'; known: ${MUTANTS.map((m) => m.name).join(", ")}`);
+  const variant = flags.variant as string | undefined;
+  if (variant !== undefined && !findVariant(variant)) throw new UsageError(`--variant: unknown variant '${variant}'; known: ${VARIANTS.map((v) => v.name).join(", ")}`);
+  if (variant !== undefined && mutant !== undefined) throw new UsageError("give --mutant or --variant, not both");
+  const scenarios = crashPointScenarios(file, flags.transport as TransportName | "all" | undefined, mutant, variant);
+  const json = flags.json === true;
+  const out = given.has("out") ? (flags.out as string) : CRASH_SITES_OUT_DEFAULT;
+  const power_loss = flags["no-power-loss"] !== true;
+  const run_timeout_ms = flags["run-timeout"] as number;
+  const workers = (flags.workers as number | undefined) ?? availableParallelism();
+  const cpu_profile = cpuProfileOption(flags, io, "explore");
+  const progress = progressLine(io, !json);
+  const name = basename(file).replace(/\.json$/, "");
+  const summaries: CrashSitesSummary[] = [];
+  const pool = openPool(workers, run_timeout_ms, cpu_profile);
+  try {
+    for (const scenario of scenarios) {
+      const label = scenarios.length > 1 ? `${scenario.transport}: ` : "";
+      const result = await enumerateCrashSites({
+        scenario,
+        pool,
+        sites_max: flags["sites-max"] as number,
+        power_loss,
+        onProgress: (p) =>
+          progress.update(
+            p.phase === "census"
+              ? `${label}census run of ${file}…`
+              : `${label}${bar(p.done, p.total)}${p.done}/${p.total} sites · ${p.failures} failing · ${p.not_reached} not reached · ${p.runs_per_s.toFixed(1)} runs/s`,
+          ),
+      });
+      summaries.push(writeCrashSiteOutputs(out, result, { source: file, name, power_loss, run_timeout_ms }));
+    }
+  } finally {
+    await pool.close();
+    progress.done();
+  }
+  const failed = summaries.some((s) => s.failures.length > 0 || s.baseline.verdict !== "pass");
+  if (json) {
+    io.out(JSON.stringify(summaries.length === 1 ? summaries[0] : { format: "replaysim-crash-sites/1", scenario: file, verdict: failed ? "fail" : "pass", runs: summaries }));
+  } else {
+    summaries.forEach((s, i) => {
+      if (i > 0) io.out("");
+      for (const line of crashSitesConsole(s)) io.out(line);
+    });
+    if (summaries.some((s) => s.failures.length > 0)) io.out(`failing sites' scenarios: ${out}/`);
+    if (cpu_profile?.written) io.out(`cpu profile: ${cpu_profile.file} (open it in Chrome DevTools' Performance panel, or VS Code)`);
+  }
+  return failed ? 1 : 0;
+}

@@ -25,6 +25,9 @@ const HANDLERS: Handlers = {
   crash: marks.crash,
   restart: marks.restart,
   uncaught_exception: marks.uncaughtException,
+  power_loss: marks.powerLoss,
+  disk_full: marks.diskFull,
+  disk_full_ended: marks.diskFullEnded,
   // clients
   enqueue_committed: client.enqueueCommitted,
   enqueue_interrupted: client.enqueueInterrupted,

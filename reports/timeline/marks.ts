@@ -24,9 +24,11 @@ export function genericMark(d: Drawing, e: HistoryEvent, p: Place): void {
 }
 
 export function crash(d: Drawing, e: HistoryEventOf<"crash">, p: Place): void {
-  const { cause, silent } = e.data;
+  const { cause, silent, power_loss } = e.data;
   const row = p.at(p.own);
-  d.canvas.mark(row, "crash", `${silent ? "silent crash" : "crash"}: ${cause}`, `${p.node} crashed${silent ? " silently (its host black-holes)" : ""}: ${cause}`);
+  const what = power_loss ? "power loss" : silent ? "silent crash" : "crash";
+  const how = power_loss ? " with its host's power (its files keep only what was durable)" : silent ? " silently (its host black-holes)" : "";
+  d.canvas.mark(row, "crash", `${what}: ${cause}`, `${p.node} crashed${how}: ${cause}`);
   d.bands.open(`down:${p.node}`, "down", row, `${p.node} down`);
 }
 
@@ -66,4 +68,21 @@ function nodeRestart(d: Drawing, e: HistoryEventOf<"restart">, p: Place, row: Ro
 
 export function uncaughtException(d: Drawing, e: HistoryEventOf<"uncaught_exception">, p: Place): void {
   d.canvas.mark(p.at(p.own), "fault", "uncaught exception", `uncaught exception: ${e.data.message}`);
+}
+
+/** What a power loss took: the commits and the ops in them. */
+export function powerLoss(d: Drawing, e: HistoryEventOf<"power_loss">, p: Place): void {
+  const { synchronous, commits_lost, commits_kept, torn, ops_lost } = e.data;
+  const shown = ops_lost.length > 6 ? [...ops_lost.slice(0, 6), `… ${ops_lost.length - 6} more`] : ops_lost;
+  const label = ops_lost.length > 0 ? `power loss took ${ops_lost.length} ops: ${shown.join(", ")}` : `power loss: nothing committed lost`;
+  const detail = `${p.node} lost power (synchronous=${synchronous}): ${commits_lost} commits lost, ${commits_kept} kept${torn ? ", a torn WAL frame at the end" : ""}; ops lost: ${ops_lost.join(", ") || "none"}`;
+  d.canvas.mark(p.at(p.own), ops_lost.length > 0 ? "fault" : "dot", label, detail);
+}
+
+export function diskFull(d: Drawing, e: HistoryEventOf<"disk_full">, p: Place): void {
+  d.canvas.mark(p.at(p.own), "fault", `disk full ${Math.round(e.data.duration_ms / 100) / 10} s`, `${p.node}'s database cannot grow for ${e.data.duration_ms} ms`);
+}
+
+export function diskFullEnded(d: Drawing, _e: HistoryEventOf<"disk_full_ended">, p: Place): void {
+  d.canvas.mark(p.at(p.own), "dot", "disk has room", `${p.node}'s disk has room again`);
 }

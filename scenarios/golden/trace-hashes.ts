@@ -1,3 +1,5 @@
+import { join } from "node:path";
+import { projectRoot } from "../../build/fresh.mjs";
 import { runScenario } from "../../sim/run-scenario.ts";
 import { generateScenario } from "../../sim/scenario/generate.ts";
 import { TRANSPORTS, type TransportName } from "../../sim/scenario/schema.ts";
@@ -18,7 +20,7 @@ export interface GoldenFile {
   hashes: GoldenHashes;
 }
 
-export const GOLDEN_PATH = new URL("./trace-hashes.json", import.meta.url).pathname;
+export const GOLDEN_PATH = join(projectRoot(), "scenarios/golden/trace-hashes.json");
 
 /** Runs every golden seed on every transport, in order. */
 export async function goldenHashes(): Promise<GoldenHashes> {

@@ -32,6 +32,13 @@ export const COVERAGE_CONDITIONS = {
   late_joiner_caught_up: "a viewer that joined at `latest` installed a snapshot past cursor 0 and then applied entries after it",
   push_backpressure: "the server held a subscriber's pushes at the in-flight limit: backpressure, not a queue",
   poll_page_full: "a polling viewer got a page exactly as long as it asked for, and asked again",
+  crash_delivered_sent: "a crashed process's kernel still delivered what it had sent: a frame or reply arrived after its sender died",
+  crash_reset: "a crashed process's connection ended in a reset (RST), seen by a live peer",
+  power_loss_server_lost_commits: "the server lost power and its SQLite files lost commits that were not yet durable",
+  power_loss_client: "a client lost power and came back over what its outbox files kept",
+  torn_wal_tail: "a power loss left a torn frame at the WAL's end, and recovery kept a prefix",
+  "disk_full/server": "the server's database could not grow: a write failed with disk_full and nothing of it applied",
+  "disk_full/client": "a client's outbox could not grow: an enqueue failed with disk_full and wrote nothing",
 } as const satisfies Record<string, string>;
 
 export type CoverageCondition = keyof typeof COVERAGE_CONDITIONS;

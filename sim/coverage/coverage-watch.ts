@@ -16,6 +16,8 @@ export class CoverageWatch {
   /** appendOps calls each client has out, from its own reports. */
   readonly #callsOut = new Map<string, number>();
   #silentCrash = false;
+  /** Nodes whose disk is full now. */
+  readonly #fullDisks = new Set<string>();
 
   readonly #pushInFlightMax: number;
 
@@ -25,7 +27,7 @@ export class CoverageWatch {
     this.#pushInFlightMax = pushInFlightMax;
   }
 
-  reached(condition: CoverageCondition | `${"reply_lost_after_apply" | "crash_point"}/${string}`, node: string): void {
+  reached(condition: CoverageCondition | `${"reply_lost_after_apply" | "crash_point" | "disk_full"}/${string}`, node: string): void {
     if (this.#reached.has(condition)) return;
     this.#reached.add(condition);
     this.#history.record(this.#now(), node, "coverage", { condition });
@@ -38,6 +40,7 @@ export class CoverageWatch {
     else if (event.type === "ack_received") this.#callsOut.set(node, Math.max(0, (this.#callsOut.get(node) ?? 0) - 1));
     else if (event.type === "session_failed") {
       this.#callsOut.set(node, 0);
+      if (event.code === "disk_full" && this.#fullDisks.has("server")) this.reached("disk_full/server", node);
       if (event.code === "deadline" && this.#silentCrash) this.reached("silent_crash_escaped_by_deadline", node);
     }
   }
@@ -45,6 +48,11 @@ export class CoverageWatch {
   crashed(node: string, silent: boolean): void {
     if (node !== "server") this.#callsOut.set(node, 0);
     if (silent) this.#silentCrash = true;
+  }
+
+  diskFull(node: string, full: boolean): void {
+    if (full) this.#fullDisks.add(node);
+    else this.#fullDisks.delete(node);
   }
 
   revoking(): void {

@@ -65,8 +65,8 @@ export function reportOf(scenario: Scenario, result: Exclude<PoolResult, { kind:
 }
 
 /** Runs `scenario` on the pool; null only when cancelled. */
-export async function runGuarded(pool: TaskPool, scenario: Scenario, options: RunOptions & { keep?: RunTask["keep"]; repro?: string } = {}): Promise<GuardedRun | null> {
-  const task: RunTask = { scenario, ...(options.keep ? { keep: options.keep } : {}) };
+export async function runGuarded(pool: TaskPool, scenario: Scenario, options: RunOptions & { keep?: RunTask["keep"]; census?: boolean; repro?: string } = {}): Promise<GuardedRun | null> {
+  const task: RunTask = { scenario, ...(options.keep ? { keep: options.keep } : {}), ...(options.census ? { census: true } : {}) };
   const result = await pool.run(task, options);
   if (result.kind === "cancelled") return null;
   if (result.kind === "done") return { report: result.report, slot: result.slot };

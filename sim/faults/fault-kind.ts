@@ -16,6 +16,8 @@ export const FAULT_KINDS = [
   "crash",
   "crash_point",
   "crash_silent",
+  "power_loss",
+  "disk_full",
   "revoke",
 ] as const;
 

@@ -10,6 +10,12 @@ type HttpAction = Extract<TimelineAction, { action: "http" }>;
 type CrashAt = Extract<TimelineAction, { action: "crash_at" }>;
 type LoseReply = Extract<TimelineAction, { action: "lose_reply" }>;
 
+/** How a process dies at a crash point: a plain crash, or its host's power lost (with or without a torn WAL frame). */
+export interface CrashHow {
+  power_loss: boolean;
+  torn: boolean;
+}
+
 /**
  * Decides every fault: explicit ones from the scenario's timeline, and random
  * ones from its rates. Each fault kind draws from its own stream, and only
@@ -121,16 +127,50 @@ export class FaultPlan {
     return this.#matching<LoseReply>(`lose_reply|${node}|${nth}`).length > 0;
   }
 
-  /** Called each time a node reaches a crash point: should it die here? */
-  crashAtPoint(node: string, point: CrashPoint): boolean {
-    if (this.#healed) return false;
+  /** Called each time a node reaches a crash point: should it die here, and how? Null: it lives on. */
+  crashAtPoint(node: string, point: CrashPoint): CrashHow | null {
+    if (this.#healed) return null;
     const key = `${node}/${point}`;
     const nth = (this.#reaches.get(key) ?? 0) + 1;
     this.#reaches.set(key, nth);
-    if (this.#matching<CrashAt>(`crash_at|${node}|${point}|${nth}`).length > 0) {
-      return true;
+    const explicit = this.#matching<CrashAt>(`crash_at|${node}|${point}|${nth}`)[0];
+    if (explicit) return { power_loss: explicit.power_loss, torn: explicit.torn };
+    return this.rates.crash_points.includes(point) && drawChance(this.stream("crash_point"), this.rates.crash_point) ? { power_loss: false, torn: false } : null;
+  }
+
+  /**
+   * Every crash site reached so far in the workload phase: each crash point of
+   * each node, with how many times it was reached. `explore --crash-points all` enumerates these.
+   */
+  crashSites(): { node: string; point: CrashPoint; reached: number }[] {
+    const out: { node: string; point: CrashPoint; reached: number }[] = [];
+    for (const [key, reached] of this.#reaches) {
+      const slash = key.indexOf("/");
+      const point = key.slice(slash + 1);
+      if (point !== "applied") out.push({ node: key.slice(0, slash), point: point as CrashPoint, reached });
     }
-    return this.rates.crash_points.includes(point) && drawChance(this.stream("crash_point"), this.rates.crash_point);
+    return out.sort((a, b) => (a.node === b.node ? (a.point < b.point ? -1 : 1) : a.node < b.node ? -1 : 1));
+  }
+
+  /** A run in which some host can lose power keeps its databases on files (sim/nodes/disk.ts). */
+  canLosePower(timeline: readonly TimelineAction[]): boolean {
+    const r = this.rates;
+    return r.server_power_loss_per_min > 0 || r.client_power_loss_per_min > 0 || timeline.some((a) => a.action === "power_loss" || (a.action === "crash_at" && a.power_loss));
+  }
+
+  /** A crashed process's connections: reset (RST) or closed in order (FIN). What it sent arrives either way. */
+  crashClose(): "fin" | "rst" {
+    return drawChance(this.stream("crash_close"), this.rates.crash_reset) ? "rst" : "fin";
+  }
+
+  /** Whether a power loss leaves a torn frame after the last surviving commit. */
+  tornWal(): boolean {
+    return drawChance(this.stream("torn_wal"), this.rates.torn_wal);
+  }
+
+  /** Which surviving commit boundary a power loss cuts the WAL at: an integer in [0, n). */
+  walCut(n: number): number {
+    return drawInt(this.stream("power_loss"), 0, n - 1);
   }
 
   /**

@@ -24,6 +24,10 @@ export interface FaultHost {
   /** A viewer that joined and has not left. */
   viewerActive(node: string): boolean;
   crash(node: string, cause: string, point: null, restart_after_ms?: number): void;
+  /** The host of a server or client loses power. */
+  powerLoss(node: string, cause: string, torn: boolean, restart_after_ms?: number): void;
+  /** A node's disk is full for a while. */
+  diskFull(node: string, duration_ms: number): void;
   /** The world's admin revokes a share (skipped while the server is down). */
   revoke(share: number, rotate: boolean): void;
   /** What the adversary's forbidden attempts got, for the checkers. */
@@ -96,6 +100,15 @@ export class FaultScheduler {
           case "revoke":
             h.revoke(action.share, action.rotate_secret);
             return;
+          case "power_loss":
+            if (!h.isUp(action.node)) return;
+            h.faults.count("power_loss");
+            h.powerLoss(action.node, "timeline", action.torn, action.restart_after_ms);
+            return;
+          case "disk_full":
+            h.faults.count("disk_full");
+            h.diskFull(action.node, action.duration_ms);
+            return;
           case "forbidden":
             void h.adversary.attempt(action.attempt, action.share).then((probe) => this.#forbidden(probe));
             return;
@@ -116,6 +129,14 @@ export class FaultScheduler {
     for (const name of h.clientNames()) this.#poisson(`client_crash/${name}`, r.client_crash_per_min, () => this.#randomCrash(name));
     for (const name of h.viewerNames()) this.#poisson(`viewer_crash/${name}`, r.viewer_crash_per_min, () => h.viewerActive(name) && this.#randomCrash(name));
     this.#poisson("server_crash", r.server_crash_per_min, () => this.#randomCrash("server"));
+    this.#poisson("server_power_loss", r.server_power_loss_per_min, () => this.#randomPowerLoss("server"));
+    for (const name of h.clientNames()) this.#poisson(`client_power_loss/${name}`, r.client_power_loss_per_min, () => this.#randomPowerLoss(name));
+    this.#poisson("disk_full", r.disk_full_per_min, () => {
+      const s = h.faults.stream("disk_full");
+      const node = drawPick(s, ["server", ...h.clientNames()]);
+      h.faults.count("disk_full");
+      h.diskFull(node, drawInt(s, ...r.disk_full_ms));
+    });
     this.#poisson("partition", r.partition_per_min, () => {
       const s = h.faults.stream("partition");
       const node = drawChance(s, 0.25) ? "all" : drawPick(s, [...h.clientNames(), ...h.viewerNames()]);
@@ -124,6 +145,13 @@ export class FaultScheduler {
       h.history.record(h.scheduler.now, node, "partition", { duration_ms: duration });
       h.reach.open("partition", node, duration);
     });
+  }
+
+  #randomPowerLoss(name: string): void {
+    const h = this.#host;
+    if (!h.isUp(name)) return;
+    h.faults.count("power_loss");
+    h.powerLoss(name, "random", h.faults.tornWal());
   }
 
   #randomCrash(name: string): void {

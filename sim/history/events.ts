@@ -46,6 +46,18 @@ export interface CrashData {
   cause: string;
   /** Present (and true) only when the crash was silent: its host black-holes. */
   silent?: true;
+  /** Present (and true) when the host lost power: its files keep only what was durable. */
+  power_loss?: true;
+}
+/** What a power loss took: the commits SQLite had not made durable, and the ops in them. */
+export interface PowerLossData {
+  cause: string;
+  synchronous: string;
+  commits_kept: number;
+  commits_lost: number;
+  torn: boolean;
+  /** Ops that were committed before and are gone now, as producer#seq (server) or seq (client outbox). */
+  ops_lost: string[];
 }
 export interface ServerRestart {
   incarnation: number;
@@ -123,6 +135,11 @@ export interface HistoryEventMap extends ProbeEventMap {
   stall: { duration_ms: number };
   partition_ended: NoData;
   stall_ended: NoData;
+  /** A host lost power (after its `crash` event): what its files lost. */
+  power_loss: PowerLossData;
+  /** The node's database cannot grow for a while. */
+  disk_full: { duration_ms: number };
+  disk_full_ended: NoData;
   /** The reply to the client's next apply will be lost. */
   reply_lost: NoData;
   /** What one forbidden attempt of the adversary got (node "adversary"). */
@@ -136,7 +153,7 @@ export interface HistoryEventMap extends ProbeEventMap {
   ws_lost: WsLoss;
   ws_stalled: { link: number; direction: WsDirection; after_frames: number };
   ws_blackholed: { link: number };
-  ws_closed: { link: number; reason: string };
+  ws_closed: { link: number; reason: string; close?: "fin" | "rst" };
 
   // HTTP requests (sim/network/http-network.ts), numbered per client
   http_sent: { request: number; method: string; path: string };
@@ -156,6 +173,8 @@ export interface HistoryEventMap extends ProbeEventMap {
   coverage: { condition: string };
   /** Node "checker". */
   violation: { checker: CheckerName; anomaly: string; message: string };
+  /** Node "checker": a finding the scenario's storage settings allow (sim/checkers/expected-loss.ts). */
+  expected_loss: { checker: CheckerName; anomaly: string; message: string };
   /** Node "checker"; `outcome` is how the world ended (sim/run-record.ts Outcome). */
   verdict: { verdict: "pass" | "fail"; outcome: string };
 }

@@ -8,6 +8,8 @@ interface Handled {
   status: number;
   headers: Headers;
   body: string;
+  /** The server incarnation that wrote it: a reply it wrote arrives even if it dies meanwhile. */
+  from: Incarnation;
 }
 
 /**
@@ -147,7 +149,7 @@ export class HttpNetwork {
     const text = await response.text();
     if (!server.incarnation.alive) return this.#silent.has(server.incarnation) ? "blackholed" : null;
     this.#host.observer.fromServer(node, this.#host.transport, text);
-    return { status: response.status, headers: response.headers, body: text };
+    return { status: response.status, headers: response.headers, body: text, from: server.incarnation };
   }
 
   async #reply(node: string, incarnation: Incarnation, request: number, handled: Handled | null): Promise<Response> {
@@ -156,6 +158,7 @@ export class HttpNetwork {
     // When the answer (or the network error) reaches the client: the end of the response's arrow in a timeline.
     this.#host.history.record(this.#host.scheduler.now, node, "http_received", { request, status: handled?.status ?? null });
     if (!handled) return networkError();
+    if (!handled.from.alive) this.#host.coverage.reached("crash_delivered_sent", node);
     this.#host.observer.toClient(node, handled.body);
     return new Response(handled.body, { status: handled.status, headers: handled.headers });
   }

@@ -45,6 +45,8 @@ class WsLink {
   #stalled = false;
   /** The server's host died without a word: nothing passes, and the client is never told. */
   #blackholed = false;
+  /** The side whose process died; its kernel still delivers what it had sent, then closes. */
+  #dead: "client" | "server" | null = null;
   closed = false;
 
   constructor(host: NetworkDeps, id: number, client: string, clientInc: Incarnation, serverInc: Incarnation, fate: WsFate) {
@@ -59,7 +61,7 @@ class WsLink {
   }
 
   #send(direction: Direction, frame: string): void {
-    if (this.closed || this.#blackholed) return;
+    if (this.closed || this.#blackholed || this.#dead === (direction === "to_server" ? "client" : "server")) return;
     const host = this.#host;
     if (direction === "to_client") host.observer.fromServer(this.client, host.transport, frame, { link: this.id });
     const n = ++this.#sent[direction];
@@ -103,6 +105,7 @@ class WsLink {
     const facts = { link: this.id, direction, segment: segment.n, frames: segment.frames.map(frameKind) };
     host.history.record(host.scheduler.now, this.client, lost ? "ws_lost" : "ws_delivered", lost ? { ...facts, reason: lost } : facts);
     if (lost) return;
+    if (this.#dead === (direction === "to_server" ? "client" : "server")) host.coverage.reached("crash_delivered_sent", this.client);
     if (direction === "to_server") host.observer.toServer(this.client, host.transport, segment.frames.join("\n"), { link: this.id });
     else host.observer.toClient(this.client, segment.frames.join("\n"));
     for (const frame of segment.frames) end.deliver(frame);
@@ -115,12 +118,30 @@ class WsLink {
     this.#host.history.record(this.#host.scheduler.now, this.client, "ws_blackholed", { link: this.id });
   }
 
+  /**
+   * One side's process died. Its kernel owns what it already wrote: those
+   * segments still arrive, in order, and after the last of them the peer sees
+   * the connection end, closed in order (FIN) or reset (RST). What the peer
+   * sends toward the dead side is lost.
+   */
+  crashed(dead: "client" | "server", close: "fin" | "rst"): void {
+    if (this.closed || this.#blackholed || this.#dead) return;
+    this.#dead = dead;
+    const host = this.#host;
+    const direction: Direction = dead === "client" ? "to_server" : "to_client";
+    const at = Math.max(host.scheduler.now + host.latency(), this.#lastAt[direction]);
+    host.scheduler.at(at, () => {
+      if (close === "rst" && (dead === "client" ? this.#serverInc : this.#clientInc).alive) host.coverage.reached("crash_reset", this.client);
+      this.close(`${dead} crashed (${close === "rst" ? "reset" : "closed"})`, close);
+    });
+  }
+
   /** Both ends see the close, except a dead process, which sees nothing ever again. */
-  close(reason: string): void {
+  close(reason: string, kind?: "fin" | "rst"): void {
     if (this.closed) return;
     this.closed = true;
     const host = this.#host;
-    host.history.record(host.scheduler.now, this.client, "ws_closed", { link: this.id, reason });
+    host.history.record(host.scheduler.now, this.client, "ws_closed", kind ? { link: this.id, reason, close: kind } : { link: this.id, reason });
     const error = protocolError("connection_lost", `websocket closed: ${reason}`);
     if (this.#clientInc.alive) this.clientEnd.fail(error);
     if (this.#serverInc.alive) this.serverEnd.fail(error);
@@ -177,12 +198,16 @@ export class WsNetwork {
     }
   }
 
-  /** A process died: every connection it had is reset, or black-holed when its host died silently. */
+  /**
+   * A process died: what it sent still arrives, then each of its connections
+   * closes (FIN) or resets (RST), as the fault plan draws per connection. When
+   * its host died silently (or lost power) they black-hole instead.
+   */
   dropNode(node: string, silent = false): void {
     for (const link of this.#links) {
       if (node === "server" || link.client === node) {
         if (silent) link.blackhole();
-        else link.close(`${node} crashed`);
+        else link.crashed(node === "server" ? "server" : "client", this.#host.faults.crashClose());
         this.#links.delete(link);
       }
     }

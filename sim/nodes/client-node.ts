@@ -4,6 +4,7 @@ import type { ClientSettings } from "../../client-under-test/settings.ts";
 import type { Transport } from "../../client-under-test/transports/transport.ts";
 import type { Op } from "../../protocol/ops.ts";
 import type { Incarnation } from "../kernel/scheduler.ts";
+import type { NodeStorage } from "./disk.ts";
 import { DurableProcess, type Live } from "./durable-process.ts";
 import { processPorts, type NodeHost } from "./node-host.ts";
 import { SIM_ORIGIN } from "../network/msw-gateway.ts";
@@ -39,8 +40,9 @@ export class ClientNode extends DurableProcess<Live & { client: SyncClient }> {
     parts: Partial<ClientParts>,
     transportFor: (node: string, incarnation: Incarnation) => Transport,
     factory: ClientFactory = referenceClientFactory,
+    storage: NodeStorage = { open: openOutboxDb, disk: "memory" },
   ) {
-    super("outbox", openOutboxDb);
+    super("outbox", storage);
     this.#host = host;
     this.name = name;
     this.binding = binding;

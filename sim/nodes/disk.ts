@@ -1,4 +1,4 @@
-import type Database from "better-sqlite3";
+import Database from "better-sqlite3";
 import { DbFiles, type Draw, type PowerLossReport } from "../storage/db-files.ts";
 import { captureCommitted } from "./durable.ts";
 import { freshImage } from "./template-image.ts";
@@ -27,6 +27,12 @@ export interface Disk {
   /** Reads what is committed while the process is down, changing nothing. */
   read<T>(fn: (db: Database.Database) => T): T;
   dispose(): void;
+}
+
+/** How one process keeps its database: the opener it uses, and the disk it lives on. */
+export interface NodeStorage {
+  open: DbOpener;
+  disk: DiskKind;
 }
 
 export function makeDisk(kind: DiskKind, label: string, open: DbOpener): Disk {
@@ -68,10 +74,18 @@ class MemoryDisk implements Disk {
   dispose(): void {}
 }
 
+/**
+ * On files, a second connection stands in for the operating system: it keeps
+ * the database open across the process's deaths, so a dying connection is
+ * never the last one and SQLite does not checkpoint or delete the WAL as it
+ * closes. A kill is then only a close: every byte written stays, as with
+ * SIGKILL. A power loss lets go of it and leaves the files to sim/storage.
+ */
 class FileDisk implements Disk {
   readonly kind = "files";
   readonly #files: DbFiles;
   readonly #open: DbOpener;
+  #os: Database.Database | undefined;
 
   constructor(label: string, open: DbOpener) {
     this.#files = new DbFiles(label);
@@ -79,30 +93,54 @@ class FileDisk implements Disk {
   }
 
   open(): Database.Database {
-    return this.#files.open(this.#open);
+    const db = this.#files.open(this.#open);
+    if (!this.#os) {
+      this.#os = new Database(this.#files.path);
+      this.#os.prepare("SELECT count(*) FROM sqlite_master").get();
+    }
+    return db;
   }
 
   kill(db: Database.Database): void {
-    this.#files.kill(db);
+    if (!this.#os) {
+      this.#files.kill(db);
+      return;
+    }
+    // Inside a transaction (a crash point before commit) the stack unwinds and rolls back first.
+    const close = () => db.open && (db.inTransaction && db.exec("ROLLBACK"), db.close());
+    if (db.inTransaction) queueMicrotask(close);
+    else close();
   }
 
   powerLoss(db: Database.Database, draw: Draw, torn: boolean): PowerLossReport {
+    this.#os?.close();
+    this.#os = undefined;
     return this.#files.powerLoss(db, draw, { torn });
   }
 
-  /** Opening recovers and closing checkpoints: the files are put back as they were, so a later power loss sees the same disk. */
   read<T>(fn: (db: Database.Database) => T): T {
-    const before = this.#files.snapshot();
-    const db = this.open();
+    if (!this.#os) {
+      // Nothing holds the files: opening recovers and closing checkpoints, so they are put back as they were.
+      const before = this.#files.snapshot();
+      const db = this.#files.open(this.#open);
+      try {
+        return fn(db);
+      } finally {
+        db.close();
+        this.#files.restore(before);
+      }
+    }
+    const db = this.#files.open(this.#open);
     try {
       return fn(db);
     } finally {
       db.close();
-      this.#files.restore(before);
     }
   }
 
   dispose(): void {
+    this.#os?.close();
+    this.#os = undefined;
     this.#files.dispose();
   }
 }

@@ -1,7 +1,15 @@
 import type Database from "better-sqlite3";
 import { Incarnation } from "../kernel/scheduler.ts";
 import type { Draw, PowerLossReport } from "../storage/db-files.ts";
-import { makeDisk, type DbOpener, type Disk, type DiskKind } from "./disk.ts";
+import { makeDisk, type Disk, type DiskKind, type NodeStorage } from "./disk.ts";
+
+/** SQLite's own largest page count: growth is limited only by the disk. */
+const PAGES_MAX = 4_294_967_294;
+
+/** Below the current page count SQLite clamps to it: whatever needs a new page fails with SQLITE_FULL. */
+function limitGrowth(db: Database.Database, full: boolean): void {
+  db.pragma(`max_page_count = ${full ? 1 : PAGES_MAX}`);
+}
 
 /** What a running incarnation holds: its identity, its database, and what runs over it. */
 export interface Live {
@@ -18,9 +26,15 @@ export abstract class DurableProcess<L extends Live> {
   protected live: L | undefined;
   #incarnations = 0;
   readonly #disk: Disk;
+  #diskFull = false;
 
-  constructor(kind: string, open: DbOpener, disk: DiskKind = "memory") {
-    this.#disk = makeDisk(disk, kind, open);
+  constructor(kind: string, storage: NodeStorage) {
+    this.#disk = makeDisk(storage.disk, kind, storage.open);
+  }
+
+  /** Where this process's database lives. */
+  get diskKind(): DiskKind {
+    return this.#disk.kind;
   }
 
   get up(): boolean {
@@ -40,7 +54,15 @@ export abstract class DurableProcess<L extends Live> {
   protected begin(): { incarnation: Incarnation; db: Database.Database } {
     if (this.live) throw new Error(`${this.name} is already up`);
     const incarnation = new Incarnation(this.name, ++this.#incarnations);
-    return { incarnation, db: this.#disk.open() };
+    const db = this.#disk.open();
+    if (this.#diskFull) limitGrowth(db, true);
+    return { incarnation, db };
+  }
+
+  /** The disk is full (or has room again): the database cannot grow past the pages it has. The limit is per connection, so a restart applies it again. */
+  setDiskFull(full: boolean): void {
+    this.#diskFull = full;
+    if (this.live) limitGrowth(this.live.db, full);
   }
 
   /** The run is over: this process stops acting, its state stays readable. */

@@ -2,6 +2,7 @@ import type Database from "better-sqlite3";
 import { createShareServer, openServerDb, type ServerParts, type ShareServer } from "../../server-under-test/share-server.ts";
 import type { ServerEndpoint } from "../network/host.ts";
 import { SIM_ORIGIN } from "../network/msw-gateway.ts";
+import type { NodeStorage } from "./disk.ts";
 import { DurableProcess, type Live } from "./durable-process.ts";
 import { processPorts, type NodeHost } from "./node-host.ts";
 
@@ -11,8 +12,8 @@ export class ServerNode extends DurableProcess<Live & { server: ShareServer }> {
   readonly #host: NodeHost;
   readonly #parts: Partial<ServerParts>;
 
-  constructor(host: NodeHost, parts: Partial<ServerParts>) {
-    super("server", openServerDb);
+  constructor(host: NodeHost, parts: Partial<ServerParts>, storage: NodeStorage = { open: openServerDb, disk: "memory" }) {
+    super("server", storage);
     this.#host = host;
     this.#parts = parts;
   }

@@ -29,7 +29,7 @@ export class ViewerNode extends DurableProcess<Live & { viewer: ShareViewer }> {
   left = false;
 
   constructor(host: NodeHost, name: string, binding: ViewerBinding, settings: ViewerSettings, parts: Partial<ViewerParts>, transportFor: (node: string, incarnation: Incarnation) => Transport) {
-    super("viewer", openViewerDb);
+    super("viewer", { open: openViewerDb, disk: "memory" });
     this.#host = host;
     this.name = name;
     this.binding = binding;

@@ -104,6 +104,44 @@ function timelineArbitrary(profile: Profile): fc.Arbitrary<Timeline> {
   return fc.array(action, { maxLength: 3 });
 }
 
+/**
+ * Storage faults: power loss, torn WAL tails, disk full, and now and then the
+ * old `synchronous=NORMAL` settings, knowingly. Drawn last and apart from the
+ * other faults, so adding them left every earlier draw of a seed as it was.
+ */
+function storageArbitrary(profile: Profile) {
+  const none = { rates: {}, timeline: [] as Timeline, old_storage: false };
+  if (profile === "calm") return fc.constant(none);
+  const scale = profile === "flaky" ? 0.2 : 1;
+  const on = <T>(arb: fc.Arbitrary<T>, off: T) => (profile === "swarm" ? fc.tuple(fc.boolean(), arb).map(([yes, v]) => (yes ? v : off)) : arb);
+  const writer = fc.integer({ min: 1, max: 3 }).map((n) => `client-${n}`);
+  const host = fc.oneof(writer, fc.constant("server"));
+  const at_ms = fc.integer({ min: 0, max: 120_000 });
+  const action = fc.oneof(
+    fc
+      .record({ on_server: fc.boolean(), writer, nth: fc.integer({ min: 1, max: 30 }), restart_after_ms: fc.integer({ min: 0, max: 5000 }), torn: fc.boolean() })
+      .map(({ on_server, writer: w, ...rest }) => ({
+        action: "crash_at" as const,
+        node: on_server ? "server" : w,
+        point: on_server ? ("server.after_commit_before_reply" as const) : ("client.after_enqueue_commit" as const),
+        power_loss: true,
+        ...rest,
+      })),
+    fc.record({ action: fc.constant("power_loss" as const), at_ms, node: host, torn: fc.boolean(), restart_after_ms: fc.integer({ min: 0, max: 5000 }) }),
+    fc.record({ action: fc.constant("disk_full" as const), at_ms, node: host, duration_ms: fc.integer({ min: 1000, max: 60_000 }) }),
+  );
+  return fc.record({
+    rates: fc.record({
+      server_power_loss_per_min: on(perMin(0.5 * scale), 0),
+      client_power_loss_per_min: on(perMin(0.5 * scale), 0),
+      torn_wal: on(permille(0.5 * scale), 0),
+      disk_full_per_min: on(perMin(2 * scale), 0),
+    }).map((rates) => Object.fromEntries(Object.entries(rates).filter(([, r]) => r > 0))),
+    timeline: fc.array(action, { maxLength: 2 }),
+    old_storage: fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+  });
+}
+
 export interface GenerateOptions {
   profile: Profile;
   /** Fixed by a flag; otherwise drawn. */
@@ -158,6 +196,7 @@ export function scenarioArbitrary(options: GenerateOptions): fc.Arbitrary<Omit<S
       heartbeat_ms: fc.integer({ min: 1000, max: 10_000 }),
       poll_min_ms: fc.integer({ min: 100, max: 1000 }),
       poll_spread: fc.integer({ min: 2, max: 20 }),
+      storage: storageArbitrary(profile),
     })
     .map((base) => ({
       description: `generated (${profile})`,
@@ -179,7 +218,7 @@ export function scenarioArbitrary(options: GenerateOptions): fc.Arbitrary<Omit<S
       },
       network: { latency_ms: [base.latency_lo, base.latency_lo + base.latency_spread] as [number, number] },
       workload: { chunk_gap_ms: base.chunk_gap_ms, mix: base.mix },
-      faults: base.rates,
+      faults: { ...base.rates, ...base.storage.rates },
       viewers: base.viewers.map((v) => ({
         // A viewer follows one of the scenario's shares: that of the client it is drawn for.
         share: shareOfClient(base.clients, Math.min(v.share_of_client, base.clients.length - 1)),
@@ -197,7 +236,8 @@ export function scenarioArbitrary(options: GenerateOptions): fc.Arbitrary<Omit<S
         page_limit: base.page_limit,
         heartbeat_ms: base.heartbeat_ms,
       },
-      timeline: base.timeline.filter((a) => {
+      ...(base.storage.old_storage ? { storage: { synchronous: "NORMAL" as const } } : {}),
+      timeline: [...base.timeline, ...base.storage.timeline].filter((a) => {
         if (!("node" in a) || a.node === "server") return true;
         const [kind, n] = a.node.split("-");
         return Number(n) <= (kind === "viewer" ? base.viewers.length : base.clients.length);

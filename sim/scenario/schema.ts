@@ -20,6 +20,7 @@ const writerNode = z.string().regex(/^client-[1-9]$/, "expected client-1 .. clie
 /** A process on the client side of the network: an agent's writer or a person's viewer. */
 const clientNode = z.string().regex(/^(client|viewer)-[1-9]$/, "expected client-1 .. client-9 or viewer-1 .. viewer-9");
 const anyNode = z.union([z.literal("server"), clientNode]);
+const writerOrServer = z.union([z.literal("server"), writerNode]);
 
 /** Probabilistic faults. Every rate defaults to 0: a scenario turns on only what it names. */
 export const faultRatesSchema = z.strictObject({
@@ -44,13 +45,34 @@ export const faultRatesSchema = z.strictObject({
   restart_after_ms: range.default([100, 3000]),
   partition_per_min: z.number().min(0).max(600).default(0),
   partition_ms: range.default([500, 10_000]),
+  /** Chance that a crashed process's connection ends in a reset (RST) rather than an orderly close (FIN); what it sent arrives either way. */
+  crash_reset: probability.default(0.5),
+  /** Power losses: the process dies and its SQLite files keep only what was durable (docs/simulator.md, "Power loss"). */
+  server_power_loss_per_min: z.number().min(0).max(600).default(0),
+  client_power_loss_per_min: z.number().min(0).max(600).default(0),
+  /** Chance that a power loss leaves a torn frame after the WAL's last surviving commit. */
+  torn_wal: probability.default(0),
+  /** Windows in which a node's database cannot grow (SQLITE_FULL). */
+  disk_full_per_min: z.number().min(0).max(600).default(0),
+  disk_full_ms: range.default([500, 10_000]),
 });
 
 const at_ms = nonNegInt;
 
 export const timelineActionSchema = z.discriminatedUnion("action", [
   z.strictObject({ action: z.literal("crash"), at_ms, node: anyNode, restart_after_ms: nonNegInt.default(1000) }),
-  z.strictObject({ action: z.literal("crash_at"), node: anyNode, point: crashPoint, nth: z.int().min(1).default(1), restart_after_ms: nonNegInt.default(1000) }),
+  /** Dies the nth time it reaches a crash point; with `power_loss`, its host loses power there instead. */
+  z.strictObject({
+    action: z.literal("crash_at"),
+    node: anyNode,
+    point: crashPoint,
+    nth: z.int().min(1).default(1),
+    restart_after_ms: nonNegInt.default(1000),
+    power_loss: z.boolean().default(false),
+    torn: z.boolean().default(false),
+  }),
+  z.strictObject({ action: z.literal("power_loss"), at_ms, node: writerOrServer, torn: z.boolean().default(false), restart_after_ms: nonNegInt.default(1000) }),
+  z.strictObject({ action: z.literal("disk_full"), at_ms, node: writerOrServer, duration_ms: z.int().min(1) }),
   z.strictObject({ action: z.literal("partition"), at_ms, node: z.union([z.literal("all"), clientNode]), duration_ms: z.int().min(1) }),
   z.strictObject({ action: z.literal("stall"), at_ms, node: clientNode, duration_ms: z.int().min(1) }),
   z.strictObject({ action: z.literal("revoke"), at_ms, share: z.int().min(0).max(8), rotate_secret: z.boolean().default(false) }),
@@ -159,6 +181,8 @@ export const scenarioSchema = z
     limits: z
       .strictObject({ events_max: z.int().min(1).max(100_000_000).optional(), sim_time_ms_max: z.int().min(1).default(7_200_000) })
       .default(() => ({ sim_time_ms_max: 7_200_000 })),
+    /** Storage settings: "reference" keeps what the code under test configures; "NORMAL" forces the old synchronous=NORMAL on every database, and the checkers then show what a power loss takes. */
+    storage: z.strictObject({ synchronous: z.enum(["reference", "NORMAL"]).default("reference") }).default(() => ({ synchronous: "reference" as const })),
     variant: z.string().max(64).default("reference"),
     mutant: z.string().max(64).nullable().default(null),
     /** What a named scenario must exercise; its gate test fails if the run did not. */

@@ -26,7 +26,7 @@ function opener(synchronous: "NORMAL" | "FULL" | "EXTRA" = "NORMAL"): Opener {
   return (source) => {
     const db = new Database(source as string);
     configure(db);
-    if (synchronous !== "NORMAL") db.pragma(`synchronous = ${synchronous}`);
+    db.pragma(`synchronous = ${synchronous}`);
     migrate(db, [(d) => d.exec("CREATE TABLE t (n INTEGER PRIMARY KEY, pad TEXT NOT NULL)")]);
     return db;
   };
@@ -129,9 +129,14 @@ describe("power loss under synchronous=NORMAL", () => {
     }
   });
 
-  test("a database never checkpointed can lose its migrations; the next open runs them again (real opener)", () => {
+  test("a database never checkpointed can lose its migrations; the next open runs them again (real opener, set back to NORMAL)", () => {
     const files = disk();
-    const db = files.open(openOutboxDb);
+    const normalOutbox: Opener = (source) => {
+      const d = openOutboxDb(source);
+      d.pragma("synchronous = NORMAL");
+      return d;
+    };
+    const db = files.open(normalOutbox);
     // journal_mode=WAL wrote only page 1; the migrations are all in the WAL.
     const before = files.snapshot();
     expect(before.db!.length).toBe(4096);

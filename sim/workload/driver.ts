@@ -6,6 +6,9 @@ import type { History } from "../history/history.ts";
 import type { ClientNode } from "../nodes/client-node.ts";
 import type { WorkloadStep } from "./agent-session.ts";
 
+/** How long the agent waits before it tries an op again after the disk was full. */
+const DISK_FULL_RETRY_MS = 250;
+
 /** What the agent saw of one enqueue: it returned an op, or the process died inside it. */
 export type EnqueueOutcome = { op: Op } | { interrupted: OpBody } | { refused: string };
 
@@ -65,7 +68,9 @@ export class WorkloadDriver {
         const code = errorCode(error) ?? "unknown";
         this.#history.record(t, node.name, "enqueue_refused", { kind: body.kind, code, message: (error as Error).message });
         this.#onEnqueued(node.name, { refused: code });
-        this.#scheduleNext();
+        // A full disk passes: the agent keeps the op and tries again, as a person would.
+        if (code === "disk_full") this.#scheduler.after(DISK_FULL_RETRY_MS, () => node.whenUp(() => this.#enqueue(body)));
+        else this.#scheduleNext();
         return;
       }
       this.#history.record(t, node.name, "enqueue_interrupted", { kind: body.kind });

@@ -30,6 +30,7 @@ export class CommittedLedger {
     const record = (op: Op) => this.ops.push({ node, producer: client.producerID, share_index: client.binding.share_index, seq: op.seq, op_id: op.op_id, body: op.body, t: this.#scheduler.now });
     if ("refused" in outcome) {
       if (outcome.refused === "too_large") this.#coverage.reached("too_large_at_enqueue", node);
+      if (outcome.refused === "disk_full") this.#coverage.reached("disk_full/client", node);
       return;
     }
     if ("op" in outcome) {

@@ -13,6 +13,20 @@ import { ServerNode } from "../nodes/server-node.ts";
 import { ViewerNode } from "../nodes/viewer-node.ts";
 import type { Observer } from "../observe/observer.ts";
 import type { AnyNode, Roster } from "./roster.ts";
+import type { CrashHow } from "../faults/fault-plan.ts";
+
+const SYNCHRONOUS = ["OFF", "NORMAL", "FULL", "EXTRA"];
+
+/** What a node has committed, as op keys: the server's log (producer#seq), or a client's outbox seqs up to what it knows is acked. */
+function committedOps(node: ServerNode | ClientNode): string[] {
+  if (node instanceof ServerNode) {
+    return node.inspect((db) => (db.prepare(`SELECT producer_id || '#' || seq FROM share_log ORDER BY cursor`).pluck().all() as string[]));
+  }
+  const outbox = node.inspect();
+  const seqs = outbox.pending.map((op) => String(op.seq));
+  for (let seq = 1; seq <= outbox.acked_seq; seq++) seqs.push(String(seq));
+  return seqs;
+}
 
 export interface LifecycleDeps {
   scheduler: Scheduler;
@@ -37,8 +51,9 @@ export class Lifecycle {
     this.#d = deps;
   }
 
-  /** Kills a process: its sessions, pending calls and timers are gone; its committed state stays. */
-  crash(name: string, cause: string, point: CrashPoint | null, restart_after_ms?: number): void {
+  /** Kills a process: its sessions, pending calls and timers are gone; its committed state stays. With `how.power_loss` its host loses power instead. */
+  crash(name: string, cause: string, point: CrashPoint | null, restart_after_ms?: number, how?: CrashHow): void {
+    if (how?.power_loss) return this.powerLoss(name, cause, point, how.torn, restart_after_ms);
     const d = this.#d;
     const node = d.roster.node(name);
     if (!node.up) return;
@@ -52,6 +67,32 @@ export class Lifecycle {
     d.coverage.crashed(name, silent);
     if (name === "server") d.adversary.serverDown();
     node.crash();
+    d.scheduler.after(d.faults.restartDelay(name, point, restart_after_ms), () => this.restart(name));
+  }
+
+  /**
+   * The host loses power: the process dies without a word on the wire (its
+   * connections black-hole, as a dead kernel sends nothing), and its SQLite
+   * files keep only what was durable (sim/storage/db-files.ts).
+   */
+  powerLoss(name: string, cause: string, point: CrashPoint | null, torn?: boolean, restart_after_ms?: number): void {
+    const d = this.#d;
+    const node = d.roster.node(name);
+    if (!node.up || node instanceof ViewerNode) return;
+    d.history.record(d.scheduler.now, name, "crash", { cause, power_loss: true });
+    if (node instanceof ServerNode) d.http.blackhole(node.endpoint()!.incarnation);
+    d.ws.dropNode(name, true);
+    d.coverage.crashed(name, true);
+    if (name === "server") d.adversary.serverDown();
+    const before = committedOps(node);
+    const synchronous = SYNCHRONOUS[node.liveDb!.pragma("synchronous", { simple: true }) as number] ?? "?";
+    const report = node.powerLoss((n) => d.faults.walCut(n), torn ?? d.faults.tornWal())!;
+    const after = new Set(committedOps(node));
+    const ops_lost = before.filter((op) => !after.has(op));
+    d.history.record(d.scheduler.now, name, "power_loss", { cause, synchronous, commits_kept: report.commits_kept, commits_lost: report.commits_lost, torn: report.torn, ops_lost });
+    if (node instanceof ServerNode && report.commits_lost > 0) d.coverage.reached("power_loss_server_lost_commits", name);
+    if (node instanceof ClientNode) d.coverage.reached("power_loss_client", name);
+    if (report.torn) d.coverage.reached("torn_wal_tail", name);
     d.scheduler.after(d.faults.restartDelay(name, point, restart_after_ms), () => this.restart(name));
   }
 

@@ -2,6 +2,7 @@ import type { Limits } from "../../protocol/limits.ts";
 import type { CrashPoint, CrashPoints, Probe, ProbeEvent } from "../../protocol/ports.ts";
 import type { CoverageWatch } from "../coverage/coverage-watch.ts";
 import { crashPointsFor } from "../faults/crash-points.ts";
+import type { CrashHow } from "../faults/fault-plan.ts";
 import type { FaultPlan } from "../faults/fault-plan.ts";
 import type { History } from "../history/history.ts";
 import type { RandomStreams } from "../kernel/prng.ts";
@@ -15,7 +16,7 @@ export interface NodePortsDeps {
   limits: Limits;
   faults: FaultPlan;
   coverage: CoverageWatch;
-  crash(node: string, cause: string, point: CrashPoint): void;
+  crash(node: string, cause: string, point: CrashPoint, how: CrashHow): void;
   /** An op was applied or acked somewhere: the run is making progress. */
   progressed(t: number): void;
   /** A client put an appendOps call on the wire. */

@@ -11,6 +11,7 @@ import type { Incarnation, Scheduler } from "../kernel/scheduler.ts";
 import { SIM_ORIGIN } from "../network/msw-gateway.ts";
 import type { WsNetwork } from "../network/ws-network.ts";
 import { ClientNode } from "../nodes/client-node.ts";
+import type { NodeStorage } from "../nodes/disk.ts";
 import type { NodeHost } from "../nodes/node-host.ts";
 import { ViewerNode } from "../nodes/viewer-node.ts";
 import type { Scenario } from "../scenario/schema.ts";
@@ -27,6 +28,8 @@ export interface SetupDeps {
   limits: Limits;
   parts: Parts;
   ports: NodeHost;
+  /** How each client process keeps its outbox. */
+  outboxStorage: NodeStorage;
   roster: Roster;
   ws: WsNetwork;
   ledger: CommittedLedger;
@@ -82,6 +85,7 @@ function setUpClient(d: SetupDeps, spec: Scenario["clients"][number], i: number,
     d.parts.client,
     (n, inc) => transportFor(d, n, inc),
     d.parts.clientFactory,
+    d.outboxStorage,
   );
   d.roster.clients.push(node);
   node.start();

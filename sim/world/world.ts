@@ -20,7 +20,9 @@ import { ServerNode } from "../nodes/server-node.ts";
 import { Observer } from "../observe/observer.ts";
 import type { Outcome } from "../run-record.ts";
 import type { Scenario } from "../scenario/schema.ts";
+import { DiskFullWindows } from "../faults/disk-full.ts";
 import { CommittedLedger } from "./committed-ledger.ts";
+import { storageFor } from "./storage.ts";
 import { Lifecycle } from "./lifecycle.ts";
 import { NodePorts } from "./node-ports.ts";
 import { Roster } from "./roster.ts";
@@ -72,7 +74,7 @@ export class World {
       limits: this.limits,
       faults: this.faults,
       coverage: this.coverage,
-      crash: (node, cause, point) => this.lifecycle.crash(node, cause, point),
+      crash: (node, cause, point, how) => this.lifecycle.crash(node, cause, point, undefined, how),
       progressed: (t) => this.loop.progressed(t),
       callSent: (node) => faultScheduler.callSent(node),
       applied: (producer) => {
@@ -80,7 +82,8 @@ export class World {
         if (client) loseReplyIfPlanned({ faults: this.faults, history: this.history, scheduler, network, ws: this.#ws, http: this.#http }, client.name);
       },
     });
-    const roster = (this.roster = new Roster(new ServerNode(ports, parts.server)));
+    const storage = storageFor(scenario, parts, this.faults.canLosePower(scenario.timeline));
+    const roster = (this.roster = new Roster(new ServerNode(ports, parts.server, storage.server)));
     this.observer = this.#observer(roster);
     this.adversary = this.#adversary(roster);
     const network: NetworkDeps = {
@@ -113,7 +116,13 @@ export class World {
         return viewer !== undefined && viewer.started && !viewer.left;
       },
       crash: (node, cause, point, restart_after_ms) => this.lifecycle.crash(node, cause, point, restart_after_ms),
+      powerLoss: (node, cause, torn, restart_after_ms) => this.lifecycle.powerLoss(node, cause, null, torn, restart_after_ms),
+      diskFull: (node, duration_ms) => diskFull.open(node, duration_ms),
       revoke: (share, rotate) => this.lifecycle.revoke(share, rotate),
+    });
+    const diskFull = new DiskFullWindows(scheduler, this.history, (node, full) => {
+      roster.node(node).setDiskFull(full);
+      this.coverage.diskFull(node, full);
     });
     const common = { scheduler, history: this.history, faults: this.faults, roster, coverage: this.coverage, observer: this.observer };
     this.lifecycle = new Lifecycle({ ...common, adversary: this.adversary, ws: this.#ws, http: this.#http, faultScheduler });
@@ -123,11 +132,11 @@ export class World {
       scenario,
       monitor,
       http: this.#http,
-      faultSources: [this.faults, this.reach, faultScheduler],
+      faultSources: [this.faults, this.reach, faultScheduler, diskFull],
       lastActionAt: () => faultScheduler.lastActionAt(),
       restart: (name) => this.lifecycle.restart(name),
       setUp: (drivers) =>
-        setUp({ ...common, scenario, streams: this.streams, limits: this.limits, parts, ports, ws: this.#ws, ledger: this.ledger, faultScheduler, workloadDone: () => this.loop.workloadDone() }, drivers),
+        setUp({ ...common, scenario, streams: this.streams, limits: this.limits, parts, ports, outboxStorage: storage.outbox, ws: this.#ws, ledger: this.ledger, faultScheduler, workloadDone: () => this.loop.workloadDone() }, drivers),
     });
     scheduler.onUncaught = (owner, error) => {
       if (error instanceof CrashSignal) return;
