@@ -29,7 +29,7 @@ describe("replaysim merge", () => {
     expect(code).toBe(1);
     const summary = JSON.parse(io.stdout[0]!);
     expect(summary).toEqual(JSON.parse(readFileSync(join(out, "summary.json"), "utf8")));
-    expect(summary.outcomes.map((o: { seed: number }) => o.seed)).toEqual([1, 2, 3, 4]);
+    expect(summary.outcomes.map((o: { seed: number }) => o.seed)).toEqual([9, 10, 11, 12]);
     expect(summary.seeds_run).toBe(4);
     const parts = shards.map((d) => JSON.parse(readFileSync(join(d, "summary.json"), "utf8")));
     const failures = parts.flatMap((p) => p.failures).sort((a, b) => a.seed - b.seed);

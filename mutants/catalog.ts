@@ -27,7 +27,6 @@ import { viewerCursorInMemory } from "./viewer-cursor-in-memory.ts";
 import { viewerResumeSkips } from "./viewer-resume-skips.ts";
 import { serverSyncNormal } from "./server-sync-normal.ts";
 import { outboxSyncNormal } from "./outbox-sync-normal.ts";
-import { pushBeforeCommit } from "./push-before-commit.ts";
 
 /** Every deliberate bug the bench must catch, by name. */
 export const MUTANTS: readonly Mutant[] = [
@@ -61,7 +60,6 @@ export const MUTANTS: readonly Mutant[] = [
   // Storage and crashes as real machines do them.
   serverSyncNormal,
   outboxSyncNormal,
-  pushBeforeCommit,
 ];
 
 export function findMutant(name: string): Mutant | undefined {

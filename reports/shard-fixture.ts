@@ -7,7 +7,7 @@ import type { ExploreFlags } from "./explore-summary.ts";
 // failures (no-dedupe over HTTP batch), as `explore --shard k/n` writes them,
 // with shrinking kept short so a test takes seconds.
 
-export const SHARD_FLAGS: ExploreFlags = { from: 1, seeds: 4, time_ms: null, transport: "http-batch", profile: "swarm", mutant: "no-dedupe", variant: "reference", ops_max: 80, shards: 2, run_timeout_ms: 10_000, check_determinism: false, fail_fast: false, shrink: true };
+export const SHARD_FLAGS: ExploreFlags = { from: 9, seeds: 4, time_ms: null, transport: "http-batch", profile: "swarm", mutant: "no-dedupe", variant: "reference", ops_max: 80, shards: 2, run_timeout_ms: 10_000, check_determinism: false, fail_fast: false, shrink: true };
 
 export async function writeShard(dir: string, k: number, flags: ExploreFlags = SHARD_FLAGS): Promise<ExploreResult> {
   const result = await explore({

@@ -17,6 +17,10 @@ import type { CrashHow } from "../faults/fault-plan.ts";
 
 const SYNCHRONOUS = ["OFF", "NORMAL", "FULL", "EXTRA"];
 
+function shareExists(server: ServerNode, id: string): boolean {
+  return server.inspect((db) => db.prepare(`SELECT 1 FROM shares WHERE id = ?`).get(id) !== undefined);
+}
+
 /** What a node has committed, as op keys: the server's log (producer#seq), or a client's outbox seqs up to what it knows is acked. */
 function committedOps(node: ServerNode | ClientNode): string[] {
   if (node instanceof ServerNode) {
@@ -136,8 +140,13 @@ export class Lifecycle {
       d.history.record(t, "admin", "revoke_skipped", { share: share.id, reason: "server down" });
       return;
     }
-    d.coverage.revoking();
     const store = server.server.store;
+    // A power loss under synchronous=NORMAL can take the share itself with it: nothing is left to revoke.
+    if (!shareExists(server, share.id)) {
+      d.history.record(t, "admin", "revoke_skipped", { share: share.id, reason: "share lost" });
+      return;
+    }
+    d.coverage.revoking();
     const { epoch } = store.redeem(share.id, share.secret);
     const revoked = store.revoke({ share_id: share.id, epoch, scope: "write" }, rotate);
     this.revokes.push({ share_index: index, t });
