@@ -16,7 +16,7 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
 // a black-holed WebSocket link.
 const PINNED: [transport: TransportName, seed: number, trace_hash: string, model_sha256: string][] = [
   ["websocket", 1, "9048b19993c04fcb72597bb4e94b263a9295453e33999602a5b4116d9e8dd48a", "752b6293ce5964571290dbcb096581d6983d931d6eb4d857dd312853f9d7b5b1"], // 3510 events, 1181 arrows
-  ["websocket", 3, "1e6ab75c0bf8a47b53f219019a75b10cfda7b1831c7c644fa3da47623bf1eccd", "1719f2728a9ec4d1f28d223591683c90c0dc89cd9620cbe788123448bd4a64dd"], // 743 events, 171 arrows
+  ["websocket", 3, "2b6cdcdd2ddd281cd16f6e6405c0a1ac6f93d140e441af29702880f27249c2c8", "f467cc5826456ebd2dc3d6afffcb35c509e6283c8c7d4f26a4cea94e0d362311"], // 743 events, 171 arrows
   ["websocket", 7, "61526561f2a61f84eef0c9663e0d9225a92f257761e87c5e7162f0fffc7f855b", "ede17a99d349c8d7874156b1889f7eb426eff1ee93cdeca6e564526d4dad43d5"], // 445 events, 175 arrows
   ["websocket", 16, "edd8bb5a9bd4803a9dbf6413e2fb742a320dce7c339dde106d3bacd2f7cb0b92", "6db5788ffdacbe3bb4bec415545abeca46164e3c9ef3eb03379e818c6c366f9a"], // 2149 events, 806 arrows
   ["http-batch", 1, "a9014cd42135da6d448eb80532f7716c4a780053b9da548396758ccca405a426", "ad95ddcbcd8c8375fbe1d8063e3c4593d6021821cce0c24c954da822a33644b6"], // 3091 events, 1390 arrows

@@ -220,6 +220,16 @@ export class Observer {
   }
 
   /** After each event: read what the server committed and what the clients that heard something now hold. */
+  /**
+   * The server just died. What it committed in this very event must be on
+   * record: a reply it already wrote still reaches its client after the crash,
+   * and the cursor that reply tells was committed. Called once the dead
+   * process's open transaction (if any) has rolled back; `read` reads what its disk kept.
+   */
+  serverDied(t: number, read: (fn: (db: Database.Database) => void) => void): void {
+    read((db) => this.#watchServer(t, db));
+  }
+
   afterEvent(): void {
     const t = this.#world.now();
     const db = this.#world.serverDb();

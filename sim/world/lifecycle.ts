@@ -71,6 +71,11 @@ export class Lifecycle {
     d.coverage.crashed(name, silent);
     if (name === "server") d.adversary.serverDown();
     node.crash();
+    if (node instanceof ServerNode) {
+      // After the dead process's transaction has unwound and rolled back (its disk captures in a microtask too).
+      const t = d.scheduler.now;
+      queueMicrotask(() => d.observer.serverDied(t, (fn) => node.inspect(fn)));
+    }
     d.scheduler.after(d.faults.restartDelay(name, point, restart_after_ms), () => this.restart(name));
   }
 
