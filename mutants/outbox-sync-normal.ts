@@ -6,6 +6,7 @@
 // Caught by: exactly-once (lost).
 import { openOutboxDb } from "../client-under-test/outbox/outbox.ts";
 import type { Mutant } from "./mutant.ts";
+import { synchronousNormal } from "./synchronous-normal.ts";
 
 export const outboxSyncNormal: Mutant = {
   name: "outbox-sync-normal",
@@ -14,10 +15,6 @@ export const outboxSyncNormal: Mutant = {
   parts: {
     server: {},
     client: {},
-    openOutboxDb: (source) => {
-      const db = openOutboxDb(source);
-      db.pragma("synchronous = NORMAL");
-      return db;
-    },
+    openOutboxDb: synchronousNormal(openOutboxDb),
   },
 };

@@ -7,6 +7,7 @@
 // Caught by: exactly-once (lost), cursor-monotonic (the cursor goes back), liveness.
 import { openServerDb } from "../server-under-test/share-server.ts";
 import type { Mutant } from "./mutant.ts";
+import { synchronousNormal } from "./synchronous-normal.ts";
 
 export const serverSyncNormal: Mutant = {
   name: "server-sync-normal",
@@ -15,10 +16,6 @@ export const serverSyncNormal: Mutant = {
   parts: {
     server: {},
     client: {},
-    openServerDb: (source) => {
-      const db = openServerDb(source);
-      db.pragma("synchronous = NORMAL");
-      return db;
-    },
+    openServerDb: synchronousNormal(openServerDb),
   },
 };

@@ -1,4 +1,4 @@
-import type { ForbiddenAttempt } from "./adversary/attempts.ts";
+import type { ForbiddenProbeData } from "./adversary/attempts.ts";
 import type { HistoryEvent } from "./history/history.ts";
 import type { Op, OpBody } from "../protocol/ops.ts";
 import type { SessionView } from "../protocol/session-view.ts";
@@ -83,15 +83,8 @@ export interface FinalViewer extends ViewerCommitted {
   expected_view: SessionView | null;
 }
 
-export interface ForbiddenProbe {
+export interface ForbiddenProbe extends ForbiddenProbeData {
   t: number;
-  attempt: ForbiddenAttempt;
-  share: string;
-  outcome: "refused" | "accepted" | "skipped";
-  code: string | null;
-  message: string;
-  /** The server's tables hashed before and after: a refused call must change nothing. */
-  state_changed: boolean;
 }
 
 export type WireTransport = "websocket" | "http-batch" | "rest";

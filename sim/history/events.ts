@@ -1,6 +1,6 @@
 import type { OpKind } from "../../protocol/ops.ts";
 import type { ProbeEvent } from "../../protocol/ports.ts";
-import type { ForbiddenAttempt } from "../adversary/attempts.ts";
+import type { ForbiddenProbeData } from "../adversary/attempts.ts";
 import type { CheckerName } from "../checker-names.ts";
 
 // What a history may hold: each event type and the data recorded with it.
@@ -99,17 +99,6 @@ export interface WsArrival extends WsSegment {
 }
 export interface WsLoss extends WsArrival {
   reason: "closed" | "black-holed" | "receiver down";
-}
-
-/** What one forbidden attempt got (sim/run-record.ts ForbiddenProbe, without its time). */
-export interface ForbiddenProbeData {
-  attempt: ForbiddenAttempt;
-  share: string;
-  outcome: "refused" | "accepted" | "skipped";
-  code: string | null;
-  message: string;
-  /** The server's tables hashed before and after: a refused call must change nothing. */
-  state_changed: boolean;
 }
 
 export type HttpDropped = { request: number; leg: "request" } | { request: number; leg: "response"; status: number };

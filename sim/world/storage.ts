@@ -1,5 +1,6 @@
 import { openOutboxDb } from "../../client-under-test/outbox/outbox.ts";
 import type { Parts } from "../../mutants/mutant.ts";
+import { synchronousNormal } from "../../mutants/synchronous-normal.ts";
 import { openServerDb } from "../../server-under-test/share-server.ts";
 import type { DbOpener, DiskKind, NodeStorage } from "../nodes/disk.ts";
 import type { Scenario } from "../scenario/schema.ts";
@@ -16,13 +17,5 @@ export function storageFor(scenario: Scenario, parts: Parts, canLosePower: boole
   return {
     server: { open: settle(parts.openServerDb ?? openServerDb), disk },
     outbox: { open: settle(parts.openOutboxDb ?? openOutboxDb), disk },
-  };
-}
-
-function synchronousNormal(open: DbOpener): DbOpener {
-  return (source) => {
-    const db = open(source);
-    db.pragma("synchronous = NORMAL");
-    return db;
   };
 }
