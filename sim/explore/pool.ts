@@ -1,3 +1,4 @@
+import { sweepDisks } from "../storage/db-files.ts";
 import { Worker } from "node:worker_threads";
 import { builtEntry, ensureBuilt } from "../../build/fresh.mjs";
 import { monitorBuffer, readMonitor, type MonitorReading } from "../kernel/run-monitor.ts";
@@ -81,7 +82,14 @@ interface Slot {
  * Workers run the build in dist/ (no TypeScript loader to start), rebuilt
  * first when a source changed. `entry` is for tests of the pool itself.
  */
+let sweepOnExit = false;
+
 export function workerPool(size: number, run_timeout_ms = RUN_TIMEOUT_MS_DEFAULT, entry?: URL, options: PoolOptions = {}): TaskPool {
+  // A terminated worker leaves its runs' disk folders behind: the owner of the pool removes them as it exits.
+  if (!sweepOnExit) {
+    sweepOnExit = true;
+    process.once("exit", sweepDisks);
+  }
   if (entry === undefined) ensureBuilt();
   const workerEntry = entry ?? builtEntry("sim/explore/worker-entry.ts");
   const stall_ms = stallAfter(run_timeout_ms);

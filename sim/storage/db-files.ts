@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type Database from "better-sqlite3";
@@ -85,6 +85,23 @@ function baseDir(): string {
   return tmpdir();
 }
 
+/**
+ * Removes every disk folder this process made. A worker thread the watchdog
+ * terminates never disposes its world, so the process that owns the pool
+ * sweeps them as it exits (worker threads share its pid).
+ */
+export function sweepDisks(): void {
+  const base = baseDir();
+  const prefix = `replaysim-${process.pid}-`;
+  let names: string[] = [];
+  try {
+    names = readdirSync(base);
+  } catch {
+    return;
+  }
+  for (const name of names) if (name.startsWith(prefix)) rmSync(join(base, name), { recursive: true, force: true });
+}
+
 function readIfExists(path: string): Buffer | undefined {
   try {
     return readFileSync(path);
@@ -117,7 +134,7 @@ export class DbFiles {
   /** `label` names the folder, for whoever looks at /dev/shm while a run is going. */
   constructor(label = "node") {
     const safe = label.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 40);
-    this.dir = mkdtempSync(join(baseDir(), `replaysim-${safe}-`));
+    this.dir = mkdtempSync(join(baseDir(), `replaysim-${process.pid}-${safe}-`));
     this.path = join(this.dir, "state.db");
   }
 
