@@ -57,6 +57,12 @@ export class ReplayLoop {
   readonly #d: LoopDeps;
   #state: LoopState = "idle";
   #started = false;
+  /**
+   * Failed sessions since the last ack. A session that connects and redeems but
+   * gets no batch through (a server whose disk is full, a link cut every few
+   * frames) is no progress: the backoff grows until an ack takes an op.
+   */
+  #attempt = 0;
   #stopped = false;
   #error: StoppedError | undefined;
   #connection: Connection | undefined;
@@ -105,9 +111,9 @@ export class ReplayLoop {
     this.#waker.poke();
   }
 
-  /** New work arrived. */
+  /** New work arrived. It does not cut a backoff short: the loop looks for work when the backoff ends. */
   poke(): void {
-    this.#waker.poke();
+    if (this.#state !== "backoff") this.#waker.poke();
   }
 
   /** Resolves when nothing is pending; rejects if the loop stops with an error first. */
@@ -120,7 +126,6 @@ export class ReplayLoop {
 
   async #run(): Promise<void> {
     const d = this.#d;
-    let attempt = 0;
     while (!this.#stopped) {
       if (d.outbox.pendingCount() === 0) {
         this.#settleDrainWaiters();
@@ -139,7 +144,6 @@ export class ReplayLoop {
         if (!this.#connection) {
           this.#state = "connecting";
           this.#connection = await this.#open();
-          attempt = 0;
         }
         this.#state = "syncing";
         await this.#pump(this.#connection);
@@ -154,8 +158,8 @@ export class ReplayLoop {
           break;
         }
         this.#state = "backoff";
+        const attempt = this.#attempt++;
         await this.#waker.wait(code === "stale_epoch" && attempt === 0 ? 0 : backoffDelay(d.settings, attempt, d.random));
-        attempt++;
       }
     }
   }
@@ -225,6 +229,8 @@ export class ReplayLoop {
     d.crash.reach("client.after_send_before_ack");
     const ack = await d.deadline(call, d.settings.deadline_ms, "appendOps");
     d.probe.emit({ type: "ack_received", producer, ...ack });
+    // Progress is an op the server holds; an ack that only rejected a batch (a gap behind a refused call) is none.
+    if (ack.applied + ack.duplicates > 0) this.#attempt = 0;
     this.#serverLastSeq = Math.max(this.#serverLastSeq ?? 0, ack.last_seq);
     d.crash.reach("client.after_ack_before_mark");
     this.#markAcked(ack.last_seq);

@@ -12,7 +12,8 @@ import { timelineHtml } from "./timeline.ts";
 /** A failure's scenario as a file a person can read, commit and replay. */
 function failureScenario(f: ExploreFailure): Scenario & { expect?: Record<string, unknown> } {
   const scenario = f.scenario ?? generateScenario(f.seed, f.options);
-  const how = f.shrunk ? `shrunk from seed ${f.seed} in ${f.shrunk.runs} runs` : `seed ${f.seed} as generated`;
+  const pinned = f.shrunk?.pinned ? `, ${f.shrunk.pinned} random fault${f.shrunk.pinned === 1 ? "" : "s"} pinned to the timeline` : "";
+  const how = f.shrunk ? `shrunk from seed ${f.seed} in ${f.shrunk.runs} runs${pinned}` : `seed ${f.seed} as generated`;
   const violation = f.shrunk?.violation ?? f.violation;
   const target = scenario.mutant ? ` against mutant ${scenario.mutant}` : scenario.variant !== "reference" ? ` against variant ${scenario.variant}` : "";
   return {

@@ -56,7 +56,7 @@ export interface FailureRecord {
   anomaly: string;
   message: string;
   witness: Record<string, unknown>;
-  shrunk: { runs: number; cut_short: boolean; size_before: unknown; size_after: unknown; message: string } | null;
+  shrunk: { runs: number; pinned: number; cut_short: boolean; size_before: unknown; size_after: unknown; message: string } | null;
   scenario_file: string;
   repro: string;
   /** Replays the seed from its flags. */
@@ -106,7 +106,7 @@ export function failureRecord({ failure: f, path, repro, files }: FailureFile): 
     anomaly: f.violation.anomaly,
     message: f.violation.message,
     witness: f.violation.witness,
-    shrunk: f.shrunk ? { runs: f.shrunk.runs, cut_short: f.shrunk.cut_short, size_before: f.shrunk.size_before, size_after: f.shrunk.size_after, message: f.shrunk.violation.message } : null,
+    shrunk: f.shrunk ? { runs: f.shrunk.runs, pinned: f.shrunk.pinned, cut_short: f.shrunk.cut_short, size_before: f.shrunk.size_before, size_after: f.shrunk.size_after, message: f.shrunk.violation.message } : null,
     scenario_file: path,
     repro,
     repro_seed: f.repro_seed,
@@ -164,7 +164,8 @@ export function exploreConsole(result: ExploreResult, files: readonly FailureFil
     if (f.shrunk) {
       const a = f.shrunk.size_before;
       const b = f.shrunk.size_after;
-      lines.push(`  shrunk in ${f.shrunk.runs} runs: ${a.clients}→${b.clients} clients, ${a.ops}→${b.ops} ops, batch ${a.batch_size}→${b.batch_size}, fault rates ${a.fault_rates}→${b.fault_rates}, timeline ${a.timeline}→${b.timeline}`);
+      const pinned = f.shrunk.pinned > 0 ? ` (${f.shrunk.pinned} random fault${f.shrunk.pinned === 1 ? "" : "s"} pinned)` : "";
+      lines.push(`  shrunk in ${f.shrunk.runs} runs${pinned}: ${a.clients}→${b.clients} clients, ${a.ops}→${b.ops} ops, batch ${a.batch_size}→${b.batch_size}, fault rates ${a.fault_rates}→${b.fault_rates}, fault actions ${a.fault_actions}→${b.fault_actions}`);
       lines.push(`  minimal: ${f.shrunk.violation.message}`);
     }
     lines.push(`  scenario: ${path}`);

@@ -15,18 +15,18 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
 // duplicate requests, 3 a viewer restarting and partitions, 7 partitions, 16
 // a black-holed WebSocket link.
 const PINNED: [transport: TransportName, seed: number, trace_hash: string, model_sha256: string][] = [
-  ["websocket", 1, "9048b19993c04fcb72597bb4e94b263a9295453e33999602a5b4116d9e8dd48a", "752b6293ce5964571290dbcb096581d6983d931d6eb4d857dd312853f9d7b5b1"], // 3510 events, 1181 arrows
-  ["websocket", 3, "2b6cdcdd2ddd281cd16f6e6405c0a1ac6f93d140e441af29702880f27249c2c8", "f467cc5826456ebd2dc3d6afffcb35c509e6283c8c7d4f26a4cea94e0d362311"], // 743 events, 171 arrows
+  ["websocket", 1, "9a616a60e482299c429212436c71fe1e17dceb1bf05700b38ef14fb324fc0abe", "ee13a09b35f202deac0ffb223ff6ed6b20f97b0099b26ce019ea366d3b2ebbe9"], // 868 events, 322 arrows
+  ["websocket", 3, "d86f8fd0b8e21dda0eb9b15e323c68a03f251b1e02f3a23666458182c0cde3ba", "ab524f48093ec87042300c61b7b77971016a0abfacf2b80d8d927223ea155034"], // 747 events, 173 arrows
   ["websocket", 7, "61526561f2a61f84eef0c9663e0d9225a92f257761e87c5e7162f0fffc7f855b", "ede17a99d349c8d7874156b1889f7eb426eff1ee93cdeca6e564526d4dad43d5"], // 445 events, 175 arrows
-  ["websocket", 16, "edd8bb5a9bd4803a9dbf6413e2fb742a320dce7c339dde106d3bacd2f7cb0b92", "6db5788ffdacbe3bb4bec415545abeca46164e3c9ef3eb03379e818c6c366f9a"], // 2149 events, 806 arrows
-  ["http-batch", 1, "a9014cd42135da6d448eb80532f7716c4a780053b9da548396758ccca405a426", "ad95ddcbcd8c8375fbe1d8063e3c4593d6021821cce0c24c954da822a33644b6"], // 3091 events, 1390 arrows
-  ["http-batch", 3, "f80fbfe7c82b2bff11554f2f9ac39cadb1b3f3ef31ee5a7c187c6c7582439d81", "c1664538ff7850407d72d9cb21911765cae06b7f81a32afb750618d78fec0d36"], // 625 events, 148 arrows
+  ["websocket", 16, "4a6b31d77060418eff40f61c2ba556865becb1d1c1343f496058a6335f525758", "dcf27974aee8f4fcd70d3c9f6b35b5530e7df793eb829e308739f75408221468"], // 1090 events, 479 arrows
+  ["http-batch", 1, "f1ece190cda18fc84cab3ef890356014f5af08a2f98304cd022f94ef080c6963", "993efb7bb61e82a3720f6a91b9f54ff2b1ecb48dd8047ab5625dbe4079897188"], // 627 events, 271 arrows
+  ["http-batch", 3, "ddc50f2365f2db25153caece71ceb9f3c753c0e659ff328c71918a60bfb52300", "f1ff02903aff6044be47b358edbe342e027604ba596d73089aac45c57d518241"], // 621 events, 148 arrows
   ["http-batch", 7, "efb6f8d6561938b4257fac14bda0caa28ddfeee203a7f97bc6369261dc766576", "32c3df60436a6e42451a6d2bdbe228bf6ff2f0973eac701c884d914e2c9bfae9"], // 450 events, 260 arrows
-  ["http-batch", 16, "2705415fc9ed1fd5fa034f4592b9e82c8ba7442bd6503059ba1d569e2bcf435e", "8ad973ed15f13c3276e0f55fc33cfc2fd2f53291b697ad6ec9f75bbc55bc0126"], // 1819 events, 834 arrows
-  ["rest", 1, "de8b562feaf6b1972f8f644db5c9d05bfb3bb14b20fcb399f3e92125ec4332bb", "33c96368826f96efbd55dc1af84c7cbbc5b11bf88a5cc59eca356c95b32baeb4"], // 1049 events, 480 arrows
-  ["rest", 3, "349f8dbc0e05815daa7a368b4cd18e43dcb2774a093171639389f8d20229a53d", "7079c7d5d3a34606c2b3d4f43e9888a0583a8680007e5951995d224db475a657"], // 625 events, 148 arrows
+  ["http-batch", 16, "06ef511ba2e317e9ad2e521c95ade32d7ae3958bacd4a758c16e1271f1ea844b", "14df85df9ec4448a0313cbbdb782aef04f66689782494ffd605723c5be08ad11"], // 598 events, 291 arrows
+  ["rest", 1, "42a04bbbe9cdf3be23407d8b8f18e2cf956f67e34ee388769d9c3da276ff0910", "ed10269e431a611517009346f00d23918438ce515dc31041dedfefcf3f697edf"], // 626 events, 271 arrows
+  ["rest", 3, "a4c51ac336bc5c2d1d5a6009463304b655c3eeb953056b54e747f8b4f23c32f3", "8f01d7087aa010dbceb3d3874813054ae6981a7fe3a7bdf5e1bbb07a05c244f7"], // 621 events, 148 arrows
   ["rest", 7, "a40d210b9c340877a1ac3df76555b34940b6ae0681f25505f707397a32bad4fc", "9a4ffab39edcec6b9c0058a3a68f0dffcad5b91c0f0c26da15ff3df240a3a122"], // 511 events, 273 arrows
-  ["rest", 16, "5ba806a857634d28d22d9f7e2c25a2dc8f3213892a6fc25c869eeaa733d31fef", "4f7d042999b36605c5ed1746420c4edb011c433b41bb3e0f46f16d1a1fc74277"], // 1368 events, 639 arrows
+  ["rest", 16, "701fd84739ef4f7a7b284c3c53baa009dfd445b4a7de4214d219adc6184f0c66", "2d0a96c8c0179fb257069b9b0881f97dfbed1611608cc0992b72ae2c5d19a567"], // 598 events, 291 arrows
 ];
 
 describe("the timeline of a generated run", () => {

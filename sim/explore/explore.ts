@@ -10,6 +10,7 @@ import { determinismViolation } from "./determinism.ts";
 import { runGuarded } from "./guarded-run.ts";
 import { RUN_TIMEOUT_MS_DEFAULT, workerPool, type CpuProfileOption, type TaskPool } from "./pool.ts";
 import { reproCommand } from "./repro.ts";
+import { reduceFailure } from "./reduce.ts";
 import { shrinkFailure } from "./shrink.ts";
 import { scenarioSize, type ScenarioSize } from "./size.ts";
 import type { RunReport } from "./tasks.ts";
@@ -95,7 +96,8 @@ export interface ExploreFailure {
   violation: Violation;
   /** The scenario to replay: shrunk when shrinking succeeded, else as generated. */
   scenario: Scenario | null;
-  shrunk: { runs: number; cut_short: boolean; size_before: ScenarioSize; size_after: ScenarioSize; violation: Violation } | null;
+  /** `runs` counts both passes: fast-check's on the draws, then `reduce_runs` on the scenario itself (sim/explore/reduce.ts), which pinned `pinned` random faults. */
+  shrunk: { runs: number; reduce_runs: number; pinned: number; cut_short: boolean; size_before: ScenarioSize; size_after: ScenarioSize; violation: Violation } | null;
   options: GenerateOptions;
   /** Replays the seed from its flags (the scenario file replays it too). */
   repro_seed: string;
@@ -310,15 +312,19 @@ async function shrinkAll(pool: TaskPool, failed: SeedOutcome[], options: Explore
       const violation = o.violation!;
       const base = { seed: o.seed, transport: o.transport, checker: violation.checker, violation, options: gen, repro_seed: o.repro };
       if (!chosen.has(o)) return { ...base, scenario: null, shrunk: null };
-      const shrunk = await shrinkFailure(pool, o.seed, gen, violation, { runs_max: options.shrink_runs_max ?? 200, time_ms: options.shrink_time_ms ?? SHRINK_TIME_MS_DEFAULT });
-      if (!shrunk) return { ...base, scenario: null, shrunk: null };
+      const limits = { runs_max: options.shrink_runs_max ?? 200, time_ms: options.shrink_time_ms ?? SHRINK_TIME_MS_DEFAULT };
+      const drawn = await shrinkFailure(pool, o.seed, gen, violation, limits);
+      if (!drawn) return { ...base, scenario: null, shrunk: null };
+      // Then on the scenario itself: pin the random faults, delete what the failure does not need.
+      const reduced = await reduceFailure(pool, drawn, violation, limits);
+      const shrunk = { ...reduced, runs: drawn.runs + reduced.runs, cut_short: drawn.cut_short || reduced.cut_short };
       // Its timeline: replayed with its history on the pool, under the watchdog like every run.
       const replay = options.timelines ? await runGuarded(pool, shrunk.scenario, { keep: "history" }) : null;
       return {
         ...base,
         ...(replay ? { replay: { ...replay.report, scenario: shrunk.scenario } } : {}),
         scenario: shrunk.scenario,
-        shrunk: { runs: shrunk.runs, cut_short: shrunk.cut_short, size_before: scenarioSize(generateScenario(o.seed, gen)), size_after: scenarioSize(shrunk.scenario), violation: shrunk.violation },
+        shrunk: { runs: shrunk.runs, reduce_runs: reduced.runs, pinned: reduced.pinned, cut_short: shrunk.cut_short, size_before: scenarioSize(generateScenario(o.seed, gen)), size_after: scenarioSize(shrunk.scenario), violation: shrunk.violation },
       };
     }),
   );

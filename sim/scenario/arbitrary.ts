@@ -113,9 +113,12 @@ function storageArbitrary(profile: Profile) {
   const none = { rates: {}, timeline: [] as Timeline, old_storage: false };
   if (profile === "calm") return fc.constant(none);
   const scale = profile === "flaky" ? 0.2 : 1;
-  // A run that can lose power keeps its databases on files, which costs: in swarm each kind is on one run in four.
-  const yes = fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) });
-  const on = <T>(arb: fc.Arbitrary<T>, off: T) => (profile === "swarm" ? fc.tuple(yes, arb).map(([y, v]) => (y ? v : off)) : arb);
+  // A run that can lose power keeps its databases on files, which costs a third
+  // more wall time: in swarm one run in four may lose power, and within it each
+  // kind of power fault is on one time in two.
+  const chance = (weight: number) => fc.oneof({ weight, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) });
+  const swarm = profile === "swarm";
+  const on = <T>(arb: fc.Arbitrary<T>, off: T) => (swarm ? fc.tuple(fc.boolean(), arb).map(([y, v]) => (y ? v : off)) : arb);
   const writer = fc.integer({ min: 1, max: 3 }).map((n) => `client-${n}`);
   const host = fc.oneof(writer, fc.constant("server"));
   const at_ms = fc.integer({ min: 0, max: 120_000 });
@@ -131,19 +134,35 @@ function storageArbitrary(profile: Profile) {
       })),
     fc.record({ action: fc.constant("power_loss" as const), at_ms, node: host, torn: fc.boolean(), restart_after_ms: fc.integer({ min: 0, max: 5000 }) }),
   );
-  // Disk full needs no files, so it is drawn on its own and more often.
+  // Disk full needs no files, so it is drawn on its own. While it lasts every
+  // writer retries into it, which triples the ops sent: in swarm it is on one run in four.
   const diskFull = fc.record({ action: fc.constant("disk_full" as const), at_ms, node: host, duration_ms: fc.integer({ min: 1000, max: 60_000 }) });
-  return fc.record({
-    rates: fc.record({
-      server_power_loss_per_min: on(perMin(0.5 * scale), 0),
-      client_power_loss_per_min: on(perMin(0.5 * scale), 0),
-      torn_wal: on(permille(0.5 * scale), 0),
-      // Disk full needs no files: on one run in two.
-      disk_full_per_min: profile === "swarm" ? fc.tuple(fc.boolean(), perMin(2 * scale)).map(([y, v]) => (y ? v : 0)) : perMin(2 * scale),
-    }).map((rates) => Object.fromEntries(Object.entries(rates).filter(([, r]) => r > 0))),
-    timeline: fc.tuple(fc.array(action, { maxLength: 1 }), fc.array(diskFull, { maxLength: 2 })).map(([power, disk]) => [...power, ...disk]),
-    old_storage: fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
-  });
+  return fc
+    .record({
+      power: swarm ? chance(3) : fc.constant(true),
+      disk: swarm ? chance(3) : fc.constant(true),
+      power_rates: fc.record({
+        server_power_loss_per_min: on(perMin(0.5 * scale), 0),
+        client_power_loss_per_min: on(perMin(0.5 * scale), 0),
+        torn_wal: on(permille(0.5 * scale), 0),
+      }),
+      disk_full_per_min: perMin(2 * scale),
+      power_action: fc.array(action, { maxLength: 1 }),
+      disk_full: fc.array(diskFull, { maxLength: 2 }),
+      // The old settings differ from the reference only when a host loses power: one power run in three.
+      old_storage: chance(2),
+    })
+    .map(({ power, disk, power_rates, disk_full_per_min, power_action, disk_full, old_storage }) => ({
+      rates: Object.fromEntries(Object.entries({ ...(power ? power_rates : {}), ...(disk ? { disk_full_per_min } : {}) }).filter(([, r]) => r > 0)),
+      timeline: [...(power ? power_action : []), ...(disk ? disk_full : [])] as Timeline,
+      old_storage: power && old_storage,
+    }));
+}
+
+function onExistingWriter<A extends Timeline[number]>(action: A, clients: number): A {
+  if (!("node" in action)) return action;
+  const n = action.node.startsWith("client-") ? Number(action.node.slice("client-".length)) : 0;
+  return n > clients ? { ...action, node: `client-${((n - 1) % clients) + 1}` } : action;
 }
 
 export interface GenerateOptions {
@@ -241,7 +260,8 @@ export function scenarioArbitrary(options: GenerateOptions): fc.Arbitrary<Omit<S
         heartbeat_ms: base.heartbeat_ms,
       },
       ...(base.storage.old_storage ? { storage: { synchronous: "NORMAL" as const } } : {}),
-      timeline: [...base.timeline, ...base.storage.timeline].filter((a) => {
+      // A storage fault drawn for a client that does not exist lands on one that does.
+      timeline: [...base.timeline, ...base.storage.timeline.map((a) => onExistingWriter(a, base.clients.length))].filter((a) => {
         if (!("node" in a) || a.node === "server") return true;
         const [kind, n] = a.node.split("-");
         return Number(n) <= (kind === "viewer" ? base.viewers.length : base.clients.length);
