@@ -4,7 +4,7 @@ import { httpBatchTransport } from "../client-under-test/transports/http-batch.t
 import { restTransport } from "../client-under-test/transports/rest.ts";
 import type { Transport } from "../client-under-test/transports/transport.ts";
 import { websocketTransport } from "../client-under-test/transports/websocket.ts";
-import { realClock, realIds, realRandom } from "../cli/real-adapters.ts";
+import { realClock, realIds, realRandom } from "../real/adapters.ts";
 import type { Limits } from "../protocol/limits.ts";
 import { PushTransport } from "../protocol/message-transport.ts";
 import { createShareServer, openServerDb } from "../server-under-test/share-server.ts";

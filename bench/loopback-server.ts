@@ -2,7 +2,7 @@ import { RpcSession } from "capnweb";
 import { subscribe } from "node:diagnostics_channel";
 import type { Socket } from "node:net";
 import { WebSocketServer } from "ws";
-import { realClock, realIds, realRandom } from "../cli/real-adapters.ts";
+import { realClock, realIds, realRandom } from "../real/adapters.ts";
 import { PushTransport } from "../protocol/message-transport.ts";
 import { listen } from "../server-under-test/node-server.ts";
 import { createShareServer, openServerDb } from "../server-under-test/share-server.ts";

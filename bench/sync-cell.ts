@@ -3,7 +3,7 @@ import { Bench } from "tinybench";
 import { openOutboxDb } from "../client-under-test/outbox/outbox.ts";
 import { ShareClient } from "../client-under-test/share-client.ts";
 import type { Connection } from "../client-under-test/transports/transport.ts";
-import { realClock, realIds, realRandom } from "../cli/real-adapters.ts";
+import { realClock, realIds, realRandom } from "../real/adapters.ts";
 import type { Limits } from "../protocol/limits.ts";
 import type { OpBody } from "../protocol/ops.ts";
 import { within } from "./deadline.ts";

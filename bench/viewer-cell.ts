@@ -6,7 +6,7 @@ import type { Connection, TransportName } from "../client-under-test/transports/
 import type { ViewerSettings } from "../client-under-test/viewer/settings.ts";
 import { ShareViewer } from "../client-under-test/viewer/share-viewer.ts";
 import { openViewerDb } from "../client-under-test/viewer/view-store.ts";
-import { realClock, realIds, realRandom } from "../cli/real-adapters.ts";
+import { realClock, realIds, realRandom } from "../real/adapters.ts";
 import type { Limits } from "../protocol/limits.ts";
 import type { OpBody } from "../protocol/ops.ts";
 import type { ProbeEvent } from "../protocol/ports.ts";

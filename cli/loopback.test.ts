@@ -15,7 +15,7 @@ import type { SessionView } from "../protocol/session-view.ts";
 import { listen, type RunningServer } from "../server-under-test/node-server.ts";
 import { createShareServer, openServerDb, type ShareServer } from "../server-under-test/share-server.ts";
 import { agentSession } from "../sim/workload/agent-session.ts";
-import { realClock, realIds, realRandom } from "./real-adapters.ts";
+import { realClock, realIds, realRandom } from "../real/adapters.ts";
 import { seededRandom } from "../protocol/fake-ports.ts";
 
 // The real server on an ephemeral port and the real client over real sockets,

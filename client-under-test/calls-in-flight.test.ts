@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { realClock, realIds, realRandom } from "../cli/real-adapters.ts";
+import { realClock, realIds, realRandom } from "../real/adapters.ts";
 import { PushTransport } from "../protocol/message-transport.ts";
 import { createShareServer, openServerDb } from "../server-under-test/share-server.ts";
 import { openOutboxDb } from "./outbox/outbox.ts";

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "vitest";
-import { realClock, realIds, realRandom } from "../cli/real-adapters.ts";
+import { realClock, realIds, realRandom } from "../real/adapters.ts";
 import { listen, type RunningServer } from "../server-under-test/node-server.ts";
 import { createShareServer, openServerDb, type ShareServer } from "../server-under-test/share-server.ts";
 import type { OpBody } from "../protocol/ops.ts";

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 // docs/design.md, "Determinism rules": the code under test reads time, timers and
 // randomness only through the injected Clock, Random and Ids. This test fails,
 // naming file:line, when protocol/, server-under-test/ or client-under-test/
-// reach for the real ones directly. cli/real-adapters.ts is outside those folders.
+// reach for the real ones directly. real/adapters.ts is outside those folders.
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const GUARDED = ["protocol", "server-under-test", "client-under-test"];
@@ -84,7 +84,7 @@ describe("determinism guard", () => {
   });
 
   it("does flag the real adapters, which are the one place allowed to use them", () => {
-    const file = join("cli", "real-adapters.ts");
+    const file = join("real", "adapters.ts");
     const names = findViolations(readFileSync(join(ROOT, file), "utf8"), file).map((v) => v.name);
     expect(names).toEqual(expect.arrayContaining(["Date.now", "setTimeout", "randomUUID"]));
   });

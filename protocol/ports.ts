@@ -1,5 +1,5 @@
 // The seams through which the code under test reaches the world. The simulator
-// supplies virtual implementations; cli/real-adapters.ts supplies the real ones.
+// supplies virtual implementations; real/adapters.ts supplies the real ones.
 // Nothing in protocol/, server-under-test/ or client-under-test/ may read time,
 // randomness or ids any other way (docs/design.md, "Determinism rules").
 

@@ -6,7 +6,7 @@ import { listen } from "../../server-under-test/node-server.ts";
 import { createShareServer, openServerDb } from "../../server-under-test/share-server.ts";
 import { agentSession } from "../../sim/workload/agent-session.ts";
 import type { Command } from "../command.ts";
-import { realClock, realIds, realRandom } from "../real-adapters.ts";
+import { realClock, realIds, realRandom } from "../../real/adapters.ts";
 
 export const demoCommand: Command = {
   spec: {

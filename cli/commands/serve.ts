@@ -1,7 +1,7 @@
 import { listen } from "../../server-under-test/node-server.ts";
 import { createShareServer, openServerDb } from "../../server-under-test/share-server.ts";
 import type { Command } from "../command.ts";
-import { realClock, realIds, realRandom } from "../real-adapters.ts";
+import { realClock, realIds, realRandom } from "../../real/adapters.ts";
 
 export const serveCommand: Command = {
   spec: {

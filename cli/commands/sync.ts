@@ -5,7 +5,7 @@ import { realTransport } from "../../client-under-test/transports/by-name.ts";
 import { TRANSPORT_NAMES, type TransportName } from "../../client-under-test/transports/transport.ts";
 import { agentSession } from "../../sim/workload/agent-session.ts";
 import type { Command } from "../command.ts";
-import { realClock, realIds, realRandom } from "../real-adapters.ts";
+import { realClock, realIds, realRandom } from "../../real/adapters.ts";
 
 export const syncCommand: Command = {
   spec: {

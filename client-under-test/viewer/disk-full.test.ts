@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { realClock, realRandom } from "../../cli/real-adapters.ts";
+import { realClock, realRandom } from "../../real/adapters.ts";
 import { errorCode } from "../../protocol/errors.ts";
 import { counterIds } from "../../protocol/fake-ports.ts";
 import type { OpBody } from "../../protocol/ops.ts";

@@ -1,0 +1,73 @@
+import { type ChildProcess, fork } from "node:child_process";
+
+// Every child process real mode starts, so that none outlives the run: each
+// starts detached, in a process group of its own, and is killed as a group.
+// A run kills its own at the end; the process's exit, SIGINT and SIGTERM kill
+// whatever is left, pass, fail or Ctrl-C.
+
+const live = new Set<ChildProcess>();
+let hooked = false;
+
+function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, "SIGKILL");
+  } catch {
+    // Already gone.
+  }
+}
+
+/** Kills every child still running, as a group. */
+export function killAllChildren(): void {
+  for (const child of live) killGroup(child);
+  live.clear();
+}
+
+function hook(): void {
+  if (hooked) return;
+  hooked = true;
+  process.once("exit", killAllChildren);
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      killAllChildren();
+      process.kill(process.pid, signal);
+    });
+  }
+}
+
+export interface Child {
+  readonly pid: number;
+  readonly process: ChildProcess;
+  /** Resolves with how it ended: an exit code, or the signal that killed it. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill(): void;
+}
+
+/** Forks a built entry (a file path) with one JSON argument and an IPC channel, in its own process group. */
+export function startChild(file: string, config: unknown, options: { stderr?: (line: string) => void } = {}): Child {
+  hook();
+  const child = fork(file, [JSON.stringify(config)], { detached: true, execArgv: ["--enable-source-maps"], stdio: ["ignore", "ignore", "pipe", "ipc"] });
+  live.add(child);
+  if (options.stderr) {
+    let buffered = "";
+    child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+      buffered += chunk;
+      const lines = buffered.split("\n");
+      buffered = lines.pop() ?? "";
+      for (const line of lines) options.stderr!(line);
+    });
+  } else child.stderr?.resume();
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once("exit", (code, signal) => {
+      live.delete(child);
+      resolve({ code, signal });
+    });
+  });
+  if (child.pid === undefined) throw new Error(`could not start ${file}`);
+  return { pid: child.pid, process: child, exited, kill: () => killGroup(child) };
+}
+
+/** Children still running (for tests: none may be left after a run). */
+export function liveChildren(): number {
+  return [...live].filter((c) => c.exitCode === null && c.signalCode === null).length;
+}

@@ -1,0 +1,70 @@
+import { fileURLToPath } from "node:url";
+import { builtEntry, ensureBuilt } from "../../build/fresh.mjs";
+import { type Child, startChild } from "./children.ts";
+import type { FromServerChild, ServerChildConfig, ToServerChild } from "./server-protocol.ts";
+
+const ENTRY = "real/processes/server-entry.ts";
+/** Wall bound on a start or an answer: a child that says nothing by then is killed. */
+const ANSWER_MS = 15_000;
+
+type Request = ToServerChild extends infer T ? (T extends { id: number } ? Omit<T, "id"> : never) : never;
+
+/** The harness's handle on one incarnation of the real server process. */
+export interface ServerProcess {
+  readonly url: string;
+  readonly pid: number;
+  readonly exited: Child["exited"];
+  createShare(session_id: string): Promise<{ share_id: string; secret: string }>;
+  /** Closes its sockets and database in order, then exits. */
+  stop(): Promise<void>;
+  /** SIGKILL to its process group. */
+  kill(): void;
+}
+
+export async function startServerProcess(config: ServerChildConfig, options: { stderr?: (line: string) => void } = {}): Promise<ServerProcess> {
+  ensureBuilt();
+  const child = startChild(fileURLToPath(builtEntry(ENTRY)), config, options);
+  let nextId = 1;
+  const waiting = new Map<number, (m: FromServerChild) => void>();
+  let onReady: ((url: string) => void) | undefined;
+  child.process.on("message", (m: FromServerChild) => {
+    if (m.type === "ready") onReady?.(m.url);
+    else waiting.get(m.id)?.(m), waiting.delete(m.id);
+  });
+  const died = child.exited.then(({ code, signal }) => new Error(`the server process ended (${signal ?? `exit ${code}`})`));
+  const bounded = <T>(what: string, p: Promise<T>): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        child.kill();
+        reject(new Error(`the server process did not ${what} within ${ANSWER_MS} ms`));
+      }, ANSWER_MS);
+    });
+    return Promise.race([p, late, died.then((e) => Promise.reject(e))]).finally(() => clearTimeout(timer));
+  };
+  const ask = (request: Request): Promise<FromServerChild> =>
+    bounded(
+      `answer ${request.type}`,
+      new Promise((resolve) => {
+        const id = nextId++;
+        waiting.set(id, resolve);
+        child.process.send({ ...request, id } as ToServerChild);
+      }),
+    );
+  const url = await bounded("start", new Promise<string>((resolve) => (onReady = resolve)));
+  return {
+    url,
+    pid: child.pid,
+    exited: child.exited,
+    async createShare(session_id) {
+      const answer = await ask({ type: "share", session_id });
+      if (answer.type !== "share") throw new Error(answer.type === "error" ? answer.message : `unexpected answer ${answer.type}`);
+      return { share_id: answer.share_id, secret: answer.secret };
+    },
+    async stop() {
+      await ask({ type: "stop" }).catch(() => child.kill());
+      await child.exited;
+    },
+    kill: () => child.kill(),
+  };
+}
