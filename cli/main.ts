@@ -18,6 +18,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "merge", summary: "merge the outputs of explore shards (a CI matrix) into one summary.json, junit.xml and report.html", load: async () => (await import("./commands/merge.ts")).mergeCommand },
   { name: "mutants", summary: "hunt every deliberate bug and seed design: seeds needed to kill each, and the reference clean on the same seeds", load: async () => (await import("./commands/mutants.ts")).mutantsCommand },
   { name: "bench", summary: "measure batch throughput per transport, batch size, in-flight calls, storage and mode, against the raw SQLite ceiling", load: async () => (await import("./commands/bench.ts")).benchCommand },
+  { name: "real", summary: "run a scenario for real: the server and clients as child processes on their own SQLite files, over TCP on loopback, crashes as SIGKILL", load: async () => (await import("./commands/real.ts")).realCommand },
   { name: "serve", summary: "run the share server (REST, capnweb HTTP batch and WebSocket on /rpc) until SIGINT or SIGTERM", load: async () => (await import("./commands/serve.ts")).serveCommand },
   { name: "sync", summary: "enqueue generated agent-session ops into a durable outbox and sync them to a server", load: async () => (await import("./commands/sync.ts")).syncCommand },
   { name: "demo", summary: "loopback demo: a real server and a real client in one process, syncing over each transport", load: async () => (await import("./commands/demo.ts")).demoCommand },

@@ -16,7 +16,7 @@ const config = JSON.parse(process.argv[2] ?? "{}") as ServerChildConfig;
 const parts = partsFor({ variant: config.variant, mutant: config.mutant, options: config.options });
 const db = (parts.openServerDb ?? openServerDb)(config.db_path);
 const server = createShareServer({ db, clock: realClock, random: realRandom, ids: realIds, crash: killingCrashPoints(config.crash_at) }, parts.server);
-const running = await listen(server, 0, "127.0.0.1");
+const running = await listen(server, config.port, "127.0.0.1");
 
 async function stop(): Promise<void> {
   await running.close();

@@ -4,6 +4,8 @@ import type { CrashAt } from "./crash-at.ts";
 export interface ServerChildConfig {
   /** The server's SQLite file; a restart opens the same one. */
   db_path: string;
+  /** 0 on the first start; a restart asks for the port the last incarnation had, so clients find it where it was. */
+  port: number;
   crash_at: CrashAt | null;
   /** The scenario's variant, mutant and options: the same seams as in the simulator. */
   variant: string;

@@ -2,6 +2,7 @@ import { openOutboxDb } from "../../client-under-test/outbox/outbox.ts";
 import { ShareClient, type ClientDeps, type ClientParts, type SyncClient } from "../../client-under-test/share-client.ts";
 import type { ClientSettings } from "../../client-under-test/settings.ts";
 import type { Transport } from "../../client-under-test/transports/transport.ts";
+import type Database from "better-sqlite3";
 import type { Op } from "../../protocol/ops.ts";
 import type { Incarnation } from "../kernel/scheduler.ts";
 import type { NodeStorage } from "./disk.ts";
@@ -104,14 +105,18 @@ export class ClientNode extends DurableProcess<Live & { client: SyncClient }> {
 
   /** The outbox as committed: pending ops and sync state, whether up or down. */
   inspect(): { pending: Op[]; acked_seq: number; cursor: number } {
-    return this.readCommitted((db) => {
-      const rows = db.prepare(`SELECT seq, op_id, body FROM outbox ORDER BY seq`).all() as { seq: number; op_id: string; body: string }[];
-      const state = db.prepare(`SELECT acked_seq, cursor FROM sync_state WHERE id = 1`).get() as { acked_seq: number; cursor: number } | undefined;
-      return {
-        pending: rows.map((r) => ({ seq: r.seq, op_id: r.op_id, body: JSON.parse(r.body) })),
-        acked_seq: state?.acked_seq ?? 0,
-        cursor: state?.cursor ?? 0,
-      };
-    });
+    return this.readCommitted(outboxAsCommitted);
   }
+}
+
+/** An outbox database's pending ops and sync state (the simulator's, or a copy of a real client's file). */
+export function outboxAsCommitted(db: Database.Database): { pending: Op[]; acked_seq: number; cursor: number; last_enqueued_seq: number } {
+  const rows = db.prepare(`SELECT seq, op_id, body FROM outbox ORDER BY seq`).all() as { seq: number; op_id: string; body: string }[];
+  const state = db.prepare(`SELECT acked_seq, cursor, last_enqueued_seq FROM sync_state WHERE id = 1`).get() as { acked_seq: number; cursor: number; last_enqueued_seq: number } | undefined;
+  return {
+    pending: rows.map((r) => ({ seq: r.seq, op_id: r.op_id, body: JSON.parse(r.body) })),
+    acked_seq: state?.acked_seq ?? 0,
+    cursor: state?.cursor ?? 0,
+    last_enqueued_seq: state?.last_enqueued_seq ?? 0,
+  };
 }

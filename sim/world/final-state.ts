@@ -10,16 +10,19 @@ import type { FinalClient, FinalShare, FinalViewer, LogRow, ShareInfo } from "..
 
 /** The committed state of the server's store, read straight from its SQLite. */
 export function inspectServer(server: ServerNode, shares: readonly ShareInfo[]): FinalShare[] {
-  return server.inspect((db: Database.Database) => {
-    const materializer = new Materializer(db);
-    return shares.filter(Boolean).map((share) => {
-      const row = db.prepare(`SELECT cursor, epoch FROM shares WHERE id = ?`).get(share.id) as { cursor: number; epoch: number } | undefined;
-      const log = db
-        .prepare(`SELECT cursor, producer_id, seq, epoch, json_extract(op, '$.op_id') AS op_id FROM share_log WHERE share_id = ? ORDER BY cursor`)
-        .all(share.id) as LogRow[];
-      const producers = db.prepare(`SELECT producer_id, last_seq FROM producers WHERE share_id = ? ORDER BY producer_id`).all(share.id) as FinalShare["producers"];
-      return { index: share.index, id: share.id, cursor: row?.cursor ?? 0, epoch: row?.epoch ?? 0, log, producers, view: materializer.view(share.id) };
-    });
+  return server.inspect((db: Database.Database) => finalShares(db, shares));
+}
+
+/** Each share as a server database holds it (the simulator's, or a copy of a real server's files). */
+export function finalShares(db: Database.Database, shares: readonly ShareInfo[]): FinalShare[] {
+  const materializer = new Materializer(db);
+  return shares.filter(Boolean).map((share) => {
+    const row = db.prepare(`SELECT cursor, epoch FROM shares WHERE id = ?`).get(share.id) as { cursor: number; epoch: number } | undefined;
+    const log = db
+      .prepare(`SELECT cursor, producer_id, seq, epoch, json_extract(op, '$.op_id') AS op_id FROM share_log WHERE share_id = ? ORDER BY cursor`)
+      .all(share.id) as LogRow[];
+    const producers = db.prepare(`SELECT producer_id, last_seq FROM producers WHERE share_id = ? ORDER BY producer_id`).all(share.id) as FinalShare["producers"];
+    return { index: share.index, id: share.id, cursor: row?.cursor ?? 0, epoch: row?.epoch ?? 0, log, producers, view: materializer.view(share.id) };
   });
 }
 
