@@ -7,6 +7,7 @@ import type { ProbeEvent } from "../../protocol/ports.ts";
 import { partsFor } from "../../sim/parts.ts";
 import { realClock } from "../adapters.ts";
 import { killingCrashPoints } from "./crash-at.ts";
+import { resumeIndex } from "./workload-steps.ts";
 import type { ClientChildConfig, FromClientChild, ToClientChild } from "./client-protocol.ts";
 
 // Real mode's client: the reference durable client (or a mutant's, at the same
@@ -53,7 +54,7 @@ send({ type: "ready", producer: client.producerID, resumed_at: resumedAt });
 client.start();
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-for (const step of config.steps.slice(resumedAt)) {
+for (const step of config.steps.slice(resumeIndex(config.steps, resumedAt))) {
   await sleep(step.gap_ms);
   for (;;) {
     try {

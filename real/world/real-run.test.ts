@@ -28,6 +28,22 @@ describe("named scenarios, for real", () => {
     expect(result.stats.applied).toBe(result.stats.ops);
     expect(liveChildren()).toBe(0);
   }, 30_000);
+
+  test.each([
+    ["duplicate-request-late", "rest", "duplicate"],
+    ["partition-spanning-batches", "websocket", "refuse"],
+  ] as const)("%s on %s: the fault proxy applies the network faults (%s), and the reference passes", async (file, transport, fault) => {
+    const result = await runReal(named(file, transport));
+    expect(result.violations).toEqual([]);
+    expect(result.stats.faults_by_kind[fault]).toBeGreaterThan(0);
+    expect(result.stats.applied).toBe(result.stats.ops);
+  }, 30_000);
+
+  test("wrong-secret on http-batch: the client stops with the code the wire shows the server sent, which liveness accepts", async () => {
+    const result = await runReal(named("wrong-secret", "http-batch"));
+    expect(result.violations).toEqual([]);
+    expect(result.final.clients.some((c) => c.stopped?.code === "bad_secret")).toBe(true);
+  }, 30_000);
 });
 
 describe("catalog mutants, killed for real", () => {
@@ -39,14 +55,19 @@ describe("catalog mutants, killed for real", () => {
     ["read-only-writes", { clients: [{ ops: 30 }, { ops: 20, scope: "read" }] }, "capability"],
     ["redeem-wrong-producer", { clients: [{ ops: 60 }, { ops: 40, share: 0 }], timeline: [{ action: "crash_at", node: "client-2", point: "client.after_send_before_ack", nth: 3, restart_after_ms: 300 }] }, "exactly-once"],
   ] as const)("%s", async (mutant, input, checker) => {
-    const result = await runReal(generated({ ...input, mutant }), { wall_ms: 10_000 });
+    const result = await runReal(generated({ ...input, mutant }), { wall_ms: 6_000 });
     expect(result.verdict).toBe("fail");
     expect(result.violations.map((v) => v.checker)).toContain(checker);
     expect(liveChildren()).toBe(0);
     // The reference does not fail that way on the same scenario.
-    const reference = await runReal(generated(input), { wall_ms: 10_000 });
+    const reference = await runReal(generated(input), { wall_ms: 6_000 });
     expect(reference.violations.map((v) => v.checker)).not.toContain(checker);
   }, 40_000);
+
+  test.each(["no-dedupe", "dedupe-per-batch"])("%s: the late copies of duplicate-request-late apply again (http-batch)", async (mutant) => {
+    const result = await runReal({ ...named("duplicate-request-late", "http-batch"), mutant });
+    expect(result.violations.map((v) => `${v.checker}/${v.anomaly}`)).toContain("exactly-once/duplicated");
+  }, 30_000);
 });
 
 describe("what real mode cannot run", () => {

@@ -19,6 +19,10 @@ import { type ClientProcess, startClientProcess } from "../processes/client-proc
 import type { ClientChildConfig, FromClientChild } from "../processes/client-protocol.ts";
 import type { CrashAt } from "../processes/crash-at.ts";
 import { type ServerProcess, startServerProcess } from "../processes/server-process.ts";
+import { type FaultProxy, startFaultProxy } from "../proxy/fault-proxy.ts";
+import { jsonValues, scanWire } from "../../sim/observe/wire-parse.ts";
+import { proxyRulesFor } from "./proxy-rules.ts";
+import { seqBodies } from "../processes/workload-steps.ts";
 import { NotRealError, unsupported } from "./unsupported.ts";
 
 // A scenario run for real: the server and every client as child processes on
@@ -48,7 +52,7 @@ export interface RealRunResult {
   violations: Violation[];
   expected?: Violation[];
   outcome: Outcome;
-  stats: { ops: number; applied: number; crashes: number; restarts: number; wall_ms: number };
+  stats: { ops: number; applied: number; crashes: number; restarts: number; wall_ms: number; faults_by_kind: Record<string, number> };
   final: { clients: { node: string; producer: string; pending: number; acked_seq: number; stopped: FinalClient["stopped"] }[]; shares: { index: number; id: string; cursor: number }[] };
   history: RunRecord["history"];
 }
@@ -62,6 +66,8 @@ interface ClientSlot {
   config: ClientChildConfig;
   incarnation: number;
   process: ClientProcess | null;
+  /** Between this client and the server: the network faults, and the wire record. */
+  proxy: FaultProxy;
   producer: string;
   /** seq → op id and when, from its reports. */
   enqueued: Map<number, { op_id: string; t: number }>;
@@ -97,6 +103,7 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
   let healed_at: number | null = null;
   let server: ServerProcess | null = null;
   const slots: ClientSlot[] = [];
+  const proxies: FaultProxy[] = [];
   const crashAtFor = (node: string): CrashAt | null => {
     const a = scenario.timeline.find((x) => x.action === "crash_at" && x.node === node);
     return a && a.action === "crash_at" ? { point: a.point as CrashPoint, nth: a.nth } : null;
@@ -193,7 +200,7 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
 
     const streams = new RandomStreams(scenario.seed);
     const bodyMax = opBodyBytesMax(DEFAULT_LIMITS);
-    scenario.clients.forEach((spec, i) => {
+    for (const [i, spec] of scenario.clients.entries()) {
       const name = `client-${i + 1}`;
       const shareIndex = spec.share ?? i;
       const owner = scenario.clients.findIndex((c, j) => (c.share ?? j) === shareIndex) === i;
@@ -209,12 +216,15 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
             ...(scenario.workload.mix ? { mix: scenario.workload.mix } : {}),
           });
       const share = shares[shareIndex]!;
+      const proxy = await startFaultProxy({ target: s.url, rules: proxyRulesFor(scenario, name, scale), ...(options.dir ? { logFile: join(dir, `${name}.wire.jsonl`) } : {}) });
+      proxies.push(proxy);
       slots.push({
         index: i,
         name,
         share,
         incarnation: 0,
         process: null,
+        proxy,
         producer: "",
         enqueued: new Map(),
         workload_done: false,
@@ -226,7 +236,7 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
           name,
           incarnation: 1,
           seed: scenario.seed,
-          url: s.url,
+          url: proxy.url,
           transport: scenario.transport,
           outbox_path: join(dir, `${name}.db`),
           share: { share_id: share.id, secret: spec.secret === "valid" ? share.secret : `wrong-${share.secret}` },
@@ -238,7 +248,7 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
           options: scenario.options,
         },
       });
-    });
+    }
     for (const slot of slots) {
       await startClient(slot, crashAtFor(slot.name));
       history.record(now(), slot.name, "start", { producer: slot.producer, share: slot.share.id, scope: scenario.clients[slot.index]!.scope, secret: scenario.clients[slot.index]!.secret });
@@ -265,6 +275,7 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
     while (performance.now() < deadline && !(slots.every((x) => x.workload_done || x.stopped) && now() >= lastActionAt)) await poll();
     healed_at = now();
     history.record(healed_at, "world", "heal", {});
+    for (const proxy of proxies) proxy.heal();
     if (!server) await restartServer();
     for (const slot of slots) if (!slot.process && !slot.stopped) await restartClient(slot);
     while (performance.now() < deadline && !slots.every((x) => (x.drained && x.process) || x.stopped)) await poll();
@@ -277,6 +288,7 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
     }
     serverStopping = true;
     await (server as ServerProcess | null)?.stop();
+    await Promise.all(proxies.map((p) => p.close()));
   }
   const end_t = now();
   record = recordOf(scenario, dir, slots, history, outcome, end_t, healed_at);
@@ -293,7 +305,7 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
     violations,
     ...(expected.length > 0 ? { expected } : {}),
     outcome,
-    stats: { ops: record.committed.length, applied: record.shares.reduce((n, s) => n + s.log.length, 0), crashes, restarts, wall_ms: end_t },
+    stats: { ops: record.committed.length, applied: record.shares.reduce((n, s) => n + s.log.length, 0), crashes, restarts, wall_ms: end_t, faults_by_kind: networkFaults(slots) },
     final: {
       clients: record.clients.map((c) => ({ node: c.node, producer: c.producer, pending: c.pending.length, acked_seq: c.acked_seq, stopped: c.stopped })),
       shares: record.shares.map((s) => ({ index: s.index, id: s.id, cursor: s.cursor })),
@@ -321,17 +333,38 @@ function recordOf(scenario: Scenario, dir: string, slots: readonly ClientSlot[],
   const finals = readCopy(dir, join(dir, "server.db"), (db) => finalShares(db, shares));
   const committed: CommittedOp[] = [];
   const clients: FinalClient[] = slots.map((slot) => {
+    const bodies = seqBodies(slot.config.steps);
     const outbox = readCopy(dir, slot.config.outbox_path, outboxAsCommitted);
     const applied = new Map(finals.flatMap((sh) => sh.log.filter((r) => r.producer_id === slot.producer).map((r) => [r.seq, r.op_id] as const)));
     const pending = new Map(outbox.pending.map((op) => [op.seq, op.op_id]));
     for (let seq = 1; seq <= outbox.last_enqueued_seq; seq++) {
       const told = slot.enqueued.get(seq);
       const op_id = told?.op_id ?? pending.get(seq) ?? applied.get(seq) ?? `unknown_${slot.name}_${seq}`;
-      committed.push({ node: slot.name, producer: slot.producer, share_index: slot.share.index, seq, op_id, body: slot.config.steps[seq - 1]!.body, t: told?.t ?? end_t });
+      committed.push({ node: slot.name, producer: slot.producer, share_index: slot.share.index, seq, op_id, body: bodies[seq - 1]!, t: told?.t ?? end_t });
     }
     const spec = scenario.clients[slot.index]!;
     return { node: slot.name, producer: slot.producer, share_index: slot.share.index, scope: spec.scope, secret: spec.secret, up: true, pending: outbox.pending, acked_seq: outbox.acked_seq, cursor: outbox.cursor, stopped: slot.stopped };
   });
   committed.sort((a, b) => a.t - b.t);
-  return { outcome, end_t, healed_at, history: history.events, committed, shares: finals, clients, viewers: [], rotated: [], revokes: [], observed: emptyObserved() };
+  return { outcome, end_t, healed_at, history: history.events, committed, shares: finals, clients, viewers: [], rotated: [], revokes: [], observed: { ...emptyObserved(), errors_told: errorsTold(slots) } };
+}
+
+/** What reached each client from the server, read off its proxy's log: the error codes it was told. */
+function errorsTold(slots: readonly ClientSlot[]): Record<string, string[]> {
+  const told: Record<string, string[]> = {};
+  for (const slot of slots) {
+    for (const e of slot.proxy.log()) {
+      const toClient = (e.kind === "ws_frame" && e.direction === "to_client") || e.kind === "http_response";
+      if (!toClient || e.body === undefined || e.detail === "duplicate" || e.detail === "binary") continue;
+      for (const code of scanWire(jsonValues(e.body)).codes) if (!(told[slot.name] ??= []).includes(code)) told[slot.name]!.push(code);
+    }
+  }
+  return told;
+}
+
+/** The network faults that took effect, by kind, from every proxy's log. */
+function networkFaults(slots: readonly ClientSlot[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const slot of slots) for (const e of slot.proxy.log()) if (e.fault && e.fault !== "discarded") counts[e.fault] = (counts[e.fault] ?? 0) + 1;
+  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
