@@ -49,6 +49,14 @@ describe("the op fast path", () => {
     fc.assert(fc.property(fc.oneof(mutatedBody, mutatedBody, nearBody, validBody, fc.anything()), (value) => agrees(value, fastOpBody(value), opBodySchema)), { numRuns: 5000 });
   });
 
+  it("leaves a kind named after an Object.prototype member to the schema instead of throwing (fast-check found toString)", () => {
+    for (const kind of ["toString", "constructor", "hasOwnProperty", "valueOf", "__proto__"]) {
+      const value = { kind, path: "a.ts", additions: 0, deletions: 0, patch: "" };
+      expect(fastOpBody(value)).toBeUndefined();
+      expect(opBodySchema.safeParse(value).success).toBe(false);
+    }
+  });
+
   it("does the same for whole ops", () => {
     const op = fc.record({ seq: fc.oneof(fc.integer({ min: -1, max: 5 }), fc.constant(2 ** 60)), op_id: fc.oneof(fc.constant("op-1"), fc.constant(""), fc.integer()), body: fc.oneof(validBody, mutatedBody) }, { requiredKeys: [] });
     fc.assert(fc.property(fc.oneof(op, fc.anything()), (value) => agrees(value, fastOp(value), opSchema)), { numRuns: 2000 });

@@ -67,7 +67,8 @@ function copyJson(value: unknown, depth: number): { value: unknown } | undefined
 /** The op body as the schema would return it, or undefined to let the schema decide. */
 export function fastOpBody(value: unknown): OpBody | undefined {
   if (!isPlainObject(value)) return undefined;
-  const fields = typeof value.kind === "string" ? KINDS[value.kind] : undefined;
+  // Own keys only: a kind such as "toString" must not find Object.prototype's.
+  const fields = typeof value.kind === "string" && Object.hasOwn(KINDS, value.kind) ? KINDS[value.kind] : undefined;
   if (!fields) return undefined;
   const keys = Object.keys(value);
   let present = 1;
