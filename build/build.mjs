@@ -9,7 +9,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** Every file Node starts from: the CLI, the explore worker thread, the bench's child and scripts. */
-export const ENTRIES = ["cli/main.ts", "sim/explore/worker-entry.ts", "bench/loopback-server.ts", "bench/sim-speed.ts", "bench/viewers.bench.ts", "scenarios/golden/write-trace-hashes.ts", "real/processes/server-entry.ts", "real/processes/client-entry.ts"];
+export const ENTRIES = ["cli/main.ts", "sim/explore/worker-entry.ts", "bench/loopback-server.ts", "bench/sim-speed.ts", "bench/viewers.bench.ts", "scenarios/golden/write-trace-hashes.ts", "real/processes/server-entry.ts", "real/processes/client-entry.ts", "real/processes/viewer-entry.ts"];
 export const DIST = "dist";
 /** Written last: which sources the build read, as they were, so a changed one is noticed. */
 export const STAMP = "dist/build-stamp.json";

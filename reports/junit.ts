@@ -27,3 +27,29 @@ export function exploreJunit(summary: ExploreSummary): string {
     "",
   ].join("\n");
 }
+
+/** One test case of a plain run list (real runs): its name, wall time, and failure if any. */
+export interface JunitCase {
+  name: string;
+  time_s: number;
+  failure: { type: string; message: string; body: string } | null;
+}
+
+/** JUnit XML for a list of runs that are not an exploration, e.g. `replaysim real --out`. */
+export function runsJunit(suite: string, cases: readonly JunitCase[]): string {
+  const failures = cases.filter((c) => c.failure).length;
+  const time = cases.reduce((t, c) => t + c.time_s, 0).toFixed(3);
+  return [
+    `<?xml version="1.0" encoding="UTF-8"?>`,
+    `<testsuites name="replaysim" tests="${cases.length}" failures="${failures}" time="${time}">`,
+    `  <testsuite name="${xml(suite)}" tests="${cases.length}" failures="${failures}" time="${time}">`,
+    ...cases.map((c) => {
+      const head = `    <testcase classname="${xml(suite)}" name="${xml(c.name)}" time="${c.time_s.toFixed(3)}"`;
+      if (!c.failure) return `${head}/>`;
+      return `${head}>\n      <failure type="${xml(c.failure.type)}" message="${xml(c.failure.message)}">${xml(c.failure.body)}</failure>\n    </testcase>`;
+    }),
+    `  </testsuite>`,
+    `</testsuites>`,
+    "",
+  ].join("\n");
+}

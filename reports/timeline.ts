@@ -55,7 +55,7 @@ ${rest.length ? `<details><summary>${rest.length} more violation${rest.length ==
 function title(result: RunResult): string {
   const s = result.scenario;
   const target = s.mutant ? ` · mutant ${s.mutant}` : s.variant !== "reference" ? ` · variant ${s.variant}` : "";
-  return `seed ${result.seed} · ${result.transport}${target}`;
+  return `${result.real ? "real · " : ""}seed ${result.seed} · ${result.transport}${target}`;
 }
 
 function statsLine(result: RunResult): string {
@@ -65,7 +65,7 @@ function statsLine(result: RunResult): string {
     `${s.ops} ops committed`,
     `${s.applied} applied`,
     `${s.faults} fault${s.faults === 1 ? "" : "s"}${faults.length ? ` (${faults.map(([k, n]) => `${k} ${n}`).join(", ")})` : ""}`,
-    `${formatMs(s.sim_time_ms)} simulated`,
+    result.real ? `${formatMs(s.sim_time_ms)} of wall time (a real run)` : `${formatMs(s.sim_time_ms)} simulated`,
     `outcome ${s.outcome}`,
     `trace ${result.trace_hash.slice(0, 12)}`,
   ].join(" · ");

@@ -3,6 +3,7 @@ import { checkAll, type Violation } from "./checkers/index.ts";
 import { noEfficiency, runEfficiency, type RunEfficiency } from "./efficiency.ts";
 import type { CrashPoint } from "../protocol/ports.ts";
 import type { HistoryEvent } from "./history/history.ts";
+import { viewDigest } from "./view-digest.ts";
 import { harnessViolation } from "./harness-error.ts";
 import { exclusive } from "./kernel/run-lock.ts";
 import { runMonitor } from "./kernel/run-monitor.ts";
@@ -32,10 +33,13 @@ export interface RunStats {
 export interface FinalSummary {
   clients: { node: string; producer: string; pending: number; acked_seq: number; stopped: { code: string; message: string } | null }[];
   viewers?: { node: string; cursor: number; applied: number; left: boolean; stopped: { code: string; message: string } | null }[];
-  shares: { index: number; id: string; cursor: number; epoch: number; producers: number }[];
+  /** `view_digest`: the share's materialized session (sim/view-digest.ts), comparable across worlds. */
+  shares: { index: number; id: string; cursor: number; epoch: number; producers: number; view_digest: string }[];
 }
 
 export interface RunResult {
+  /** Set when the run was real (real/world): its times are then wall-clock ms, and it has no trace hash. */
+  real?: true;
   seed: number;
   transport: TransportName;
   verdict: "pass" | "fail";
@@ -167,7 +171,7 @@ async function judge(world: World, scenario: Scenario, options: RunOptions, star
     final: {
       clients: record.clients.map((c) => ({ node: c.node, producer: c.producer, pending: c.pending.length, acked_seq: c.acked_seq, stopped: c.stopped })),
       ...(record.viewers.length > 0 ? { viewers: record.viewers.map((v) => ({ node: v.node, cursor: v.cursor, applied: v.log.length, left: v.left, stopped: v.stopped })) } : {}),
-      shares: shares.map((sh) => ({ index: sh.index, id: sh.id, cursor: sh.cursor, epoch: sh.epoch, producers: sh.producers.length })),
+      shares: shares.map((sh) => ({ index: sh.index, id: sh.id, cursor: sh.cursor, epoch: sh.epoch, producers: sh.producers.length, view_digest: viewDigest(sh.view) })),
     },
   };
   if (options.keepHistory) result.history = world.history.events;

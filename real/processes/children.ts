@@ -1,4 +1,7 @@
 import { type ChildProcess, fork } from "node:child_process";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 // Every child process real mode starts, so that none outlives the run: each
 // starts detached, in a process group of its own, and is killed as a group.
@@ -6,6 +9,7 @@ import { type ChildProcess, fork } from "node:child_process";
 // whatever is left, pass, fail or Ctrl-C.
 
 const live = new Set<ChildProcess>();
+let started = 0;
 let hooked = false;
 
 function killGroup(child: ChildProcess): void {
@@ -46,7 +50,10 @@ export interface Child {
 /** Forks a built entry (a file path) with one JSON argument and an IPC channel, in its own process group. */
 export function startChild(file: string, config: unknown, options: { stderr?: (line: string) => void } = {}): Child {
   hook();
-  const child = fork(file, [JSON.stringify(config)], { detached: true, execArgv: ["--enable-source-maps"], stdio: ["ignore", "ignore", "pipe", "ipc"] });
+  // The config goes in a file: a workload's ops outgrow what an argument may hold (E2BIG).
+  const configFile = join(tmpdir(), `replaysim-child-${process.pid}-${++started}.json`);
+  writeFileSync(configFile, JSON.stringify(config));
+  const child = fork(file, [`@${configFile}`], { detached: true, execArgv: ["--enable-source-maps"], stdio: ["ignore", "ignore", "pipe", "ipc"] });
   live.add(child);
   if (options.stderr) {
     let buffered = "";
@@ -60,6 +67,7 @@ export function startChild(file: string, config: unknown, options: { stderr?: (l
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once("exit", (code, signal) => {
       live.delete(child);
+      rmSync(configFile, { force: true });
       resolve({ code, signal });
     });
   });
@@ -70,4 +78,10 @@ export function startChild(file: string, config: unknown, options: { stderr?: (l
 /** Children still running (for tests: none may be left after a run). */
 export function liveChildren(): number {
   return [...live].filter((c) => c.exitCode === null && c.signalCode === null).length;
+}
+
+/** In a child: the config its parent gave it (see startChild). */
+export function childConfig<T>(): T {
+  const arg = process.argv[2] ?? "";
+  return JSON.parse(arg.startsWith("@") ? readFileSync(arg.slice(1), "utf8") : arg || "{}") as T;
 }

@@ -6,7 +6,8 @@ import { counterIds, seededRandom } from "../../protocol/fake-ports.ts";
 import type { ProbeEvent } from "../../protocol/ports.ts";
 import { partsFor } from "../../sim/parts.ts";
 import { realClock } from "../adapters.ts";
-import { killingCrashPoints } from "./crash-at.ts";
+import { childConfig } from "./children.ts";
+import { crashSeed, killingCrashPoints } from "./crash-at.ts";
 import { resumeIndex } from "./workload-steps.ts";
 import type { ClientChildConfig, FromClientChild, ToClientChild } from "./client-protocol.ts";
 
@@ -18,7 +19,7 @@ import type { ClientChildConfig, FromClientChild, ToClientChild } from "./client
 const send = (message: FromClientChild) => process.send?.(message);
 if (!process.send) throw new Error("client-entry runs as a forked child of replaysim real");
 
-const config = JSON.parse(process.argv[2] ?? "{}") as ClientChildConfig;
+const config = childConfig<ClientChildConfig>();
 const parts = partsFor({ variant: config.variant, mutant: config.mutant, options: config.options });
 const db = (parts.openOutboxDb ?? openOutboxDb)(config.outbox_path);
 const deps = {
@@ -27,7 +28,7 @@ const deps = {
   clock: realClock,
   random: seededRandom((config.seed * 7919 + hash(config.name) * 104_729 + config.incarnation) >>> 0),
   ids: counterIds(`${config.name}_${config.incarnation}_`),
-  crash: killingCrashPoints(config.crash_at),
+  crash: killingCrashPoints(config.crash_at, config.crash_chance && { ...config.crash_chance, random: seededRandom((config.crash_chance.p * 1e9) ^ crashSeed(config)) }),
   probe: { emit: (event: ProbeEvent) => send({ type: "probe", event }) },
   settings: config.settings,
 };

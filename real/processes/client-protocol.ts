@@ -2,6 +2,7 @@ import type { TransportName } from "../../client-under-test/transports/transport
 import type { ClientSettings } from "../../client-under-test/settings.ts";
 import type { OpBody } from "../../protocol/ops.ts";
 import type { ProbeEvent } from "../../protocol/ports.ts";
+import type { CrashPoint } from "../../protocol/ports.ts";
 import type { CrashAt } from "./crash-at.ts";
 
 /** How the harness starts one incarnation of a real client process. */
@@ -20,6 +21,8 @@ export interface ClientChildConfig {
   /** The whole workload, in seq order. A restart resumes after the last op its outbox committed. */
   steps: { body: OpBody; gap_ms: number }[];
   crash_at: CrashAt | null;
+  /** The scenario's crash_point rate, for this process's own points; null in the liveness phase. */
+  crash_chance: { p: number; points: CrashPoint[] } | null;
   variant: string;
   mutant: string | null;
   options: Record<string, number | string | boolean>;

@@ -2,7 +2,9 @@ import { realClock, realIds, realRandom } from "../adapters.ts";
 import { listen } from "../../server-under-test/node-server.ts";
 import { createShareServer, openServerDb } from "../../server-under-test/share-server.ts";
 import { partsFor } from "../../sim/parts.ts";
-import { killingCrashPoints } from "./crash-at.ts";
+import { childConfig } from "./children.ts";
+import { seededRandom } from "../../protocol/fake-ports.ts";
+import { crashSeed, killingCrashPoints } from "./crash-at.ts";
 import type { FromServerChild, ServerChildConfig, ToServerChild } from "./server-protocol.ts";
 
 // Real mode's server: the real share server on a file-backed SQLite, on a port
@@ -12,10 +14,10 @@ import type { FromServerChild, ServerChildConfig, ToServerChild } from "./server
 const send = (message: FromServerChild) => process.send?.(message);
 if (!process.send) throw new Error("server-entry runs as a forked child of replaysim real");
 
-const config = JSON.parse(process.argv[2] ?? "{}") as ServerChildConfig;
+const config = childConfig<ServerChildConfig>();
 const parts = partsFor({ variant: config.variant, mutant: config.mutant, options: config.options });
 const db = (parts.openServerDb ?? openServerDb)(config.db_path);
-const server = createShareServer({ db, clock: realClock, random: realRandom, ids: realIds, crash: killingCrashPoints(config.crash_at) }, parts.server);
+const server = createShareServer({ db, clock: realClock, random: realRandom, ids: realIds, crash: killingCrashPoints(config.crash_at, config.crash_chance && { ...config.crash_chance, random: seededRandom((config.crash_chance.p * 1e9) ^ crashSeed(config)) }) }, parts.server);
 const running = await listen(server, config.port, "127.0.0.1");
 
 async function stop(): Promise<void> {

@@ -4,18 +4,22 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_LIMITS, opBodyBytesMax } from "../../protocol/limits.ts";
 import type { OpBody } from "../../protocol/ops.ts";
-import type { CrashPoint } from "../../protocol/ports.ts";
 import { expectedLosses } from "../../sim/checkers/expected-loss.ts";
 import { checkAll } from "../../sim/checkers/index.ts";
 import type { Violation } from "../../sim/checker-names.ts";
 import { History } from "../../sim/history/history.ts";
+import { viewDigest } from "../../sim/view-digest.ts";
+import { drawInt } from "../../sim/kernel/draw.ts";
 import { RandomStreams } from "../../sim/kernel/prng.ts";
 import { outboxAsCommitted } from "../../sim/nodes/client-node.ts";
-import { emptyObserved, type CommittedOp, type FinalClient, type Outcome, type RunRecord, type ShareInfo } from "../../sim/run-record.ts";
+import { emptyObserved, type CommittedOp, type FinalClient, type FinalViewer, type Outcome, type RunRecord, type ShareInfo } from "../../sim/run-record.ts";
 import type { Scenario } from "../../sim/scenario/schema.ts";
 import { agentSession, scriptSteps } from "../../sim/workload/agent-session.ts";
-import { finalShares } from "../../sim/world/final-state.ts";
+import { finalShares, serverViewFrom } from "../../sim/world/final-state.ts";
 import { type ClientProcess, startClientProcess } from "../processes/client-process.ts";
+import { type ViewerProcess, startViewerProcess } from "../processes/viewer-process.ts";
+import type { FromViewerChild, ViewerChildConfig } from "../processes/viewer-protocol.ts";
+import { viewerAsCommitted } from "../../sim/nodes/viewer-node.ts";
 import type { ClientChildConfig, FromClientChild } from "../processes/client-protocol.ts";
 import type { CrashAt } from "../processes/crash-at.ts";
 import { type ServerProcess, startServerProcess } from "../processes/server-process.ts";
@@ -23,6 +27,7 @@ import { type FaultProxy, startFaultProxy } from "../proxy/fault-proxy.ts";
 import { jsonValues, scanWire } from "../../sim/observe/wire-parse.ts";
 import { proxyRulesFor } from "./proxy-rules.ts";
 import { seqBodies } from "../processes/workload-steps.ts";
+import { CrashPlan } from "./crash-plan.ts";
 import { NotRealError, unsupported } from "./unsupported.ts";
 
 // A scenario run for real: the server and every client as child processes on
@@ -53,11 +58,13 @@ export interface RealRunResult {
   expected?: Violation[];
   outcome: Outcome;
   stats: { ops: number; applied: number; crashes: number; restarts: number; wall_ms: number; faults_by_kind: Record<string, number> };
-  final: { clients: { node: string; producer: string; pending: number; acked_seq: number; stopped: FinalClient["stopped"] }[]; shares: { index: number; id: string; cursor: number }[] };
+  final: { clients: { node: string; producer: string; pending: number; acked_seq: number; stopped: FinalClient["stopped"] }[]; shares: { index: number; id: string; cursor: number; view_digest: string }[] };
   history: RunRecord["history"];
 }
 
 const WALL_MS_DEFAULT = 60_000;
+/** Scenario time over which random crashes are drawn (the workload is over long before, in real time). */
+const RANDOM_SPAN_MS = 120_000;
 
 interface ClientSlot {
   index: number;
@@ -77,6 +84,26 @@ interface ClientSlot {
   /** Set once the harness stops it for good: its exit is then no crash. */
   expecting_exit: boolean;
   starting: Promise<unknown> | null;
+}
+
+interface ViewerSlot {
+  index: number;
+  name: string;
+  share: ShareInfo;
+  secret: "valid" | "wrong";
+  config: ViewerChildConfig;
+  proxy: FaultProxy;
+  incarnation: number;
+  process: ViewerProcess | null;
+  starting: Promise<unknown> | null;
+  viewer_id: string;
+  cursor: number;
+  started: boolean;
+  left: boolean;
+  /** Up when the run ended (read before the harness stops everyone). */
+  up_at_end: boolean;
+  stopped: FinalViewer["stopped"];
+  expecting_exit: boolean;
 }
 
 export async function runReal(scenario: Scenario, options: RealRunOptions = {}): Promise<RealRunResult> {
@@ -103,14 +130,35 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
   let healed_at: number | null = null;
   let server: ServerProcess | null = null;
   const slots: ClientSlot[] = [];
+  const viewers: ViewerSlot[] = [];
   const proxies: FaultProxy[] = [];
-  const crashAtFor = (node: string): CrashAt | null => {
-    const a = scenario.timeline.find((x) => x.action === "crash_at" && x.node === node);
-    return a && a.action === "crash_at" ? { point: a.point as CrashPoint, nth: a.nth } : null;
+  const plans = new Map<string, CrashPlan>();
+  const planOf = (node: string) => plans.get(node) ?? plans.set(node, new CrashPlan(scenario, node)).get(node)!;
+  /** Where this node's next incarnation dies, if anywhere (its crash_at entries, one per incarnation). */
+  const crashAtFor = (node: string): CrashAt | null => planOf(node).arm();
+  /** Nodes the harness is SIGKILLing itself (a timed or random crash): their death is no crash point. */
+  const harnessKills = new Set<string>();
+  const harnessKill = (node: string, kill: (() => void) | undefined) => {
+    if (!kill) return;
+    harnessKills.add(node);
+    kill();
   };
+  /** Why a node's process ended: its own crash point (its plan moves on), the harness's SIGKILL, or something else. */
+  const causeOf = (node: string, signal: NodeJS.Signals | null): string => {
+    if (signal !== "SIGKILL") return `exit (${signal ?? "code"})`;
+    if (harnessKills.delete(node)) return "harness";
+    planOf(node).fired();
+    return "crash_point";
+  };
+  const restartStream = new RandomStreams(scenario.seed).stream("real/restart");
   const restartAfterFor = (node: string): number => {
     const a = scenario.timeline.find((x) => (x.action === "crash_at" || x.action === "crash") && x.node === node);
-    return Math.round((a && "restart_after_ms" in a ? a.restart_after_ms : 1000) * scale);
+    return Math.round((a && "restart_after_ms" in a ? a.restart_after_ms : drawInt(restartStream, ...scenario.faults.restart_after_ms)) * scale);
+  };
+  /** The crash_point rate at this kind of process's own points, while faults last. */
+  const chanceFor = (kind: "server" | "client" | "viewer") => {
+    const points = scenario.faults.crash_points.filter((p) => p.startsWith(`${kind}.`));
+    return healed_at === null && scenario.faults.crash_point > 0 && points.length > 0 ? { p: scenario.faults.crash_point, points } : null;
   };
   const stderr = (node: string) => (options.stderr ? { stderr: (line: string) => options.stderr!(node, line) } : {});
   const serverDb = join(dir, "server.db");
@@ -120,13 +168,13 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
 
   const startServer = async (crash_at: CrashAt | null) => {
     serverIncarnation++;
-    const s = await startServerProcess({ db_path: serverDb, port: serverPort, crash_at, variant: scenario.variant, mutant: scenario.mutant, options: scenario.options }, stderr("server"));
+    const s = await startServerProcess({ db_path: serverDb, seed: scenario.seed, port: serverPort, crash_at, crash_chance: chanceFor("server"), variant: scenario.variant, mutant: scenario.mutant, options: scenario.options }, stderr("server"));
     serverPort = Number(new URL(s.url).port);
     server = s;
     void s.exited.then(({ signal }) => {
       if (serverStopping || server !== s) return;
       crashes++;
-      history.record(now(), "server", "crash", { cause: signal === "SIGKILL" ? "crash_point" : `exit (${signal ?? "code"})` });
+      history.record(now(), "server", "crash", { cause: causeOf("server", signal) });
       server = null;
       later(healed_at !== null ? 0 : restartAfterFor("server"), () => void restartServer());
     });
@@ -136,7 +184,7 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
   const restartServer = async () => {
     if (serverStarting) return serverStarting;
     if (server || serverStopping) return;
-    serverStarting = startServer(null).then(() => {
+    serverStarting = startServer(crashAtFor("server")).then(() => {
       restarts++;
       history.record(now(), "server", "restart", { incarnation: serverIncarnation, cursors: {} });
     });
@@ -161,22 +209,22 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
     slot.drained = false;
     slot.workload_done = false;
     const incarnation = slot.incarnation;
-    const p = await startClientProcess({ ...slot.config, incarnation, crash_at, share: incarnation === 1 ? slot.config.share : null }, onMessage(slot, incarnation), stderr(slot.name));
+    const p = await startClientProcess({ ...slot.config, incarnation, crash_at, crash_chance: chanceFor("client"), share: incarnation === 1 ? slot.config.share : null }, onMessage(slot, incarnation), stderr(slot.name));
     slot.process = p;
-    slot.producer = p.producer;
+    slot.producer = p.ready.producer;
     void p.exited.then(({ signal }) => {
       if (slot.process !== p) return;
       slot.process = null;
       if (slot.expecting_exit) return;
       crashes++;
-      history.record(now(), slot.name, "crash", { cause: signal === "SIGKILL" ? "crash_point" : `exit (${signal ?? "code"})` });
+      history.record(now(), slot.name, "crash", { cause: causeOf(slot.name, signal) });
       later(healed_at !== null ? 0 : restartAfterFor(slot.name), () => void restartClient(slot));
     });
   };
   const restartClient = async (slot: ClientSlot) => {
     if (slot.starting) return slot.starting;
     if (slot.process || slot.expecting_exit) return;
-    slot.starting = startClient(slot, null).then(() => {
+    slot.starting = startClient(slot, crashAtFor(slot.name)).then(() => {
       restarts++;
       history.record(now(), slot.name, "restart", { acked_seq: 0, pending: 0, cursor: 0 });
     });
@@ -184,6 +232,41 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
       await slot.starting;
     } finally {
       slot.starting = null;
+    }
+  };
+
+  const onViewerMessage = (v: ViewerSlot, incarnation: number) => (m: FromViewerChild) => {
+    if (incarnation !== v.incarnation) return;
+    if (m.type === "cursor") v.cursor = m.cursor;
+    else if (m.type === "viewer_stopped") v.stopped = { code: m.code, message: m.message };
+  };
+  const startViewer = async (v: ViewerSlot, crash_at: CrashAt | null) => {
+    v.incarnation++;
+    const incarnation = v.incarnation;
+    const p = await startViewerProcess({ ...v.config, incarnation, crash_at, crash_chance: chanceFor("viewer"), share: incarnation === 1 ? v.config.share : null }, onViewerMessage(v, incarnation), stderr(v.name));
+    v.process = p;
+    v.started = true;
+    v.viewer_id = p.ready.viewer_id;
+    void p.exited.then(({ signal }) => {
+      if (v.process !== p) return;
+      v.process = null;
+      if (v.expecting_exit) return;
+      crashes++;
+      history.record(now(), v.name, "crash", { cause: causeOf(v.name, signal) });
+      later(healed_at !== null ? 0 : restartAfterFor(v.name), () => void restartViewer(v));
+    });
+  };
+  const restartViewer = async (v: ViewerSlot) => {
+    if (v.starting) return v.starting;
+    if (v.process || v.expecting_exit || v.left || v.stopped) return;
+    v.starting = startViewer(v, crashAtFor(v.name)).then(() => {
+      restarts++;
+      history.record(now(), v.name, "restart", { cursor: v.cursor, joined: true });
+    });
+    try {
+      await v.starting;
+    } finally {
+      v.starting = null;
     }
   };
 
@@ -243,6 +326,7 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
           settings: { ...scenario.client, scope: spec.scope },
           steps: [...steps].map((st: { body: OpBody; gap_ms: number }) => ({ body: st.body, gap_ms: Math.min(st.gap_ms, gapMax) })),
           crash_at: null,
+          crash_chance: null,
           variant: scenario.variant,
           mutant: scenario.mutant,
           options: scenario.options,
@@ -254,20 +338,85 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
       history.record(now(), slot.name, "start", { producer: slot.producer, share: slot.share.id, scope: scenario.clients[slot.index]!.scope, secret: scenario.clients[slot.index]!.secret });
     }
 
-    // Timed crashes, on the scaled clock.
+    // Viewers: each joins at its time and may leave; a proxy of its own in front of it.
     let lastActionAt = 0;
+    for (const [i, spec] of scenario.viewers.entries()) {
+      const name = `viewer-${i + 1}`;
+      const share = shares[spec.share]!;
+      const proxy = await startFaultProxy({ target: s.url, rules: proxyRulesFor(scenario, name, scale), ...(options.dir ? { logFile: join(dir, `${name}.wire.jsonl`) } : {}) });
+      proxies.push(proxy);
+      const v: ViewerSlot = {
+        index: i,
+        name,
+        share,
+        secret: spec.secret,
+        proxy,
+        incarnation: 0,
+        process: null,
+        starting: null,
+        viewer_id: "",
+        cursor: 0,
+        started: false,
+        left: false,
+        up_at_end: false,
+        stopped: null,
+        expecting_exit: false,
+        config: {
+          name,
+          incarnation: 1,
+          seed: scenario.seed,
+          url: proxy.url,
+          transport: scenario.transport,
+          db_path: join(dir, `${name}.db`),
+          share: { share_id: share.id, secret: spec.secret === "valid" ? share.secret : `wrong-${share.secret}` },
+          settings: { ...scenario.viewer, from: spec.from_cursor === "latest" ? "latest" : "start" },
+          crash_at: null,
+          crash_chance: null,
+          variant: scenario.variant,
+          mutant: scenario.mutant,
+          options: scenario.options,
+        },
+      };
+      viewers.push(v);
+      const joinAt = Math.round(spec.join_at_ms * scale);
+      lastActionAt = Math.max(lastActionAt, joinAt, Math.round((spec.leave_at_ms ?? 0) * scale));
+      later(joinAt, () =>
+        void startViewer(v, crashAtFor(name)).then(() =>
+          history.record(now(), name, "start", { viewer: v.viewer_id, share: share.id, from_cursor: spec.from_cursor, secret: spec.secret }),
+        ),
+      );
+      if (spec.leave_at_ms !== undefined) {
+        later(Math.round(spec.leave_at_ms * scale), () => {
+          v.left = true;
+          v.expecting_exit = true;
+          void v.process?.stop();
+          history.record(now(), name, "leave", {});
+        });
+      }
+    }
+
+    // Timed crashes, on the scaled clock.
     for (const a of scenario.timeline) {
       if (a.action !== "crash") continue;
       const at = Math.round(a.at_ms * scale);
       lastActionAt = Math.max(lastActionAt, at + Math.round(a.restart_after_ms * scale));
       later(at, () => {
-        if (a.node === "server") server?.kill();
-        else {
-          const slot = slots.find((x) => x.name === a.node);
-          slot?.process?.kill();
-        }
+        const target = a.node === "server" ? server : (slots.find((x) => x.name === a.node) ?? viewers.find((x) => x.name === a.node))?.process;
+        harnessKill(a.node, target?.kill);
       });
     }
+
+    // Random crashes: Poisson in scenario time, per node, while the workload runs, as in the simulator.
+    const randomKills = (node: string, per_min: number, kill: () => void) => {
+      if (per_min <= 0) return;
+      const ps = new RandomStreams(scenario.seed).stream(`real/crash/${node}`);
+      for (let t = Math.ceil(-Math.log(1 - ps.next()) * (60_000 / per_min)); t <= RANDOM_SPAN_MS; t += Math.ceil(-Math.log(1 - ps.next()) * (60_000 / per_min))) {
+        later(Math.round(t * scale), () => healed_at === null && kill());
+      }
+    };
+    randomKills("server", scenario.faults.server_crash_per_min, () => harnessKill("server", server?.kill));
+    for (const slot of slots) randomKills(slot.name, scenario.faults.client_crash_per_min, () => harnessKill(slot.name, slot.process?.kill));
+    for (const v of viewers) randomKills(v.name, scenario.faults.viewer_crash_per_min, () => harnessKill(v.name, v.process?.kill));
 
     // The workload, then the liveness phase: everything up, until every client drained or stopped, or the wall budget is spent.
     const deadline = started + wall_ms;
@@ -278,11 +427,20 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
     for (const proxy of proxies) proxy.heal();
     if (!server) await restartServer();
     for (const slot of slots) if (!slot.process && !slot.stopped) await restartClient(slot);
+    for (const v of viewers) if (v.started && !v.process) await restartViewer(v);
     while (performance.now() < deadline && !slots.every((x) => (x.drained && x.process) || x.stopped)) await poll();
     if (!slots.every((x) => x.drained || x.stopped)) outcome = "liveness_deadline";
+    // Every viewer still following catches up with its share, whose cursor no longer moves once the clients drained.
+    if (outcome === "drained" && viewers.length > 0) {
+      const cursors = new Map(readCopy(dir, serverDb, (db) => finalShares(db, shares.filter(Boolean))).map((sh) => [sh.index, sh.cursor]));
+      const following = () => viewers.filter((v) => v.started && !v.left && !v.stopped);
+      while (performance.now() < deadline && !following().every((v) => v.process && v.cursor >= (cursors.get(v.share.index) ?? 0))) await poll();
+      if (!following().every((v) => v.cursor >= (cursors.get(v.share.index) ?? 0))) outcome = "liveness_deadline";
+    }
+    for (const v of viewers) v.up_at_end = v.process !== null;
   } finally {
     for (const t of timers) clearTimeout(t);
-    for (const slot of slots) {
+    for (const slot of [...slots, ...viewers]) {
       slot.expecting_exit = true;
       await slot.process?.stop();
     }
@@ -291,7 +449,7 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
     await Promise.all(proxies.map((p) => p.close()));
   }
   const end_t = now();
-  record = recordOf(scenario, dir, slots, history, outcome, end_t, healed_at);
+  record = recordOf(scenario, dir, slots, viewers, history, outcome, end_t, healed_at);
   const { violations, expected } = expectedLosses(record, scenario.storage.synchronous, checkAll(record));
   for (const v of violations) history.record(end_t, "checker", "violation", { checker: v.checker, anomaly: v.anomaly, message: v.message });
   const verdict = violations.length === 0 ? "pass" : "fail";
@@ -305,10 +463,10 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
     violations,
     ...(expected.length > 0 ? { expected } : {}),
     outcome,
-    stats: { ops: record.committed.length, applied: record.shares.reduce((n, s) => n + s.log.length, 0), crashes, restarts, wall_ms: end_t, faults_by_kind: networkFaults(slots) },
+    stats: { ops: record.committed.length, applied: record.shares.reduce((n, s) => n + s.log.length, 0), crashes, restarts, wall_ms: end_t, faults_by_kind: networkFaults([...slots, ...viewers]) },
     final: {
       clients: record.clients.map((c) => ({ node: c.node, producer: c.producer, pending: c.pending.length, acked_seq: c.acked_seq, stopped: c.stopped })),
-      shares: record.shares.map((s) => ({ index: s.index, id: s.id, cursor: s.cursor })),
+      shares: record.shares.map((s) => ({ index: s.index, id: s.id, cursor: s.cursor, view_digest: viewDigest(s.view) })),
     },
     history: history.events,
   };
@@ -328,7 +486,7 @@ function readCopy<T>(dir: string, path: string, read: (db: Database.Database) =>
   }
 }
 
-function recordOf(scenario: Scenario, dir: string, slots: readonly ClientSlot[], history: History, outcome: Outcome, end_t: number, healed_at: number | null): RunRecord {
+function recordOf(scenario: Scenario, dir: string, slots: readonly ClientSlot[], viewers: readonly ViewerSlot[], history: History, outcome: Outcome, end_t: number, healed_at: number | null): RunRecord {
   const shares = [...new Map(slots.map((s) => [s.share.index, s.share])).values()];
   const finals = readCopy(dir, join(dir, "server.db"), (db) => finalShares(db, shares));
   const committed: CommittedOp[] = [];
@@ -346,11 +504,16 @@ function recordOf(scenario: Scenario, dir: string, slots: readonly ClientSlot[],
     return { node: slot.name, producer: slot.producer, share_index: slot.share.index, scope: spec.scope, secret: spec.secret, up: true, pending: outbox.pending, acked_seq: outbox.acked_seq, cursor: outbox.cursor, stopped: slot.stopped };
   });
   committed.sort((a, b) => a.t - b.t);
-  return { outcome, end_t, healed_at, history: history.events, committed, shares: finals, clients, viewers: [], rotated: [], revokes: [], observed: { ...emptyObserved(), errors_told: errorsTold(slots) } };
+  const finalViewers: FinalViewer[] = viewers.map((v) => {
+    const committed = v.started ? readCopy(dir, v.config.db_path, viewerAsCommitted) : { viewer_id: "", cursor: 0, epoch: 0, joined: false, log: [], view: null };
+    const expected_view = committed.joined ? readCopy(dir, join(dir, "server.db"), (db) => serverViewFrom(db, v.share.id, committed.cursor)) : null;
+    return { ...committed, expected_view, node: v.name, share_index: v.share.index, secret: v.secret, started: v.started, left: v.left, up: v.up_at_end, stopped: v.stopped };
+  });
+  return { outcome, end_t, healed_at, history: history.events, committed, shares: finals, clients, viewers: finalViewers, rotated: [], revokes: [], observed: { ...emptyObserved(), errors_told: errorsTold([...slots, ...viewers]), served: servedToViewers(viewers) } };
 }
 
 /** What reached each client from the server, read off its proxy's log: the error codes it was told. */
-function errorsTold(slots: readonly ClientSlot[]): Record<string, string[]> {
+function errorsTold(slots: readonly { name: string; proxy: FaultProxy }[]): Record<string, string[]> {
   const told: Record<string, string[]> = {};
   for (const slot of slots) {
     for (const e of slot.proxy.log()) {
@@ -362,8 +525,23 @@ function errorsTold(slots: readonly ClientSlot[]): Record<string, string[]> {
   return told;
 }
 
+/** Log entries and snapshots the server sent each viewer, read off its proxy's log (credentials are not read yet: null). */
+function servedToViewers(viewers: readonly ViewerSlot[]): RunRecord["observed"]["served"] {
+  const served: RunRecord["observed"]["served"] = [];
+  for (const v of viewers) {
+    for (const e of v.proxy.log()) {
+      const toViewer = (e.kind === "ws_frame" && e.direction === "to_client") || e.kind === "http_response";
+      if (!toViewer || e.body === undefined || e.detail === "duplicate" || e.detail === "binary") continue;
+      const scan = scanWire(jsonValues(e.body));
+      if (scan.entries.length === 0 && scan.snapshots.length === 0) continue;
+      served.push({ t: Math.round(e.t_ms), node: v.name, share: v.share.id, cursors: scan.entries, snapshot: scan.snapshots[0] ?? null, credential: null, share_epoch: 0 });
+    }
+  }
+  return served;
+}
+
 /** The network faults that took effect, by kind, from every proxy's log. */
-function networkFaults(slots: readonly ClientSlot[]): Record<string, number> {
+function networkFaults(slots: readonly { proxy: FaultProxy }[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const slot of slots) for (const e of slot.proxy.log()) if (e.fault && e.fault !== "discarded") counts[e.fault] = (counts[e.fault] ?? 0) + 1;
   return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : 1)));

@@ -7,32 +7,27 @@ export class NotRealError extends Error {
 
 // What real mode runs so far: clients and the server as processes, crash points
 // and timed crashes as SIGKILL, restarts on the same files, and the network
-// faults through the fault proxy. Viewers, revokes, the adversary, stalls at a
-// time, lost replies by apply count, random crashes and storage faults wait for
-// their real counterparts.
+// faults through the fault proxy, viewers too, random crashes and crash points.
+// Silent host deaths, revokes, the adversary, stalls at a time, lost replies by
+// apply count and storage faults wait for their real counterparts.
 const RATES = [
-  "client_crash_per_min",
-  "viewer_crash_per_min",
-  "server_crash_per_min",
   "crash_silent",
-  "crash_point",
   "server_power_loss_per_min",
   "client_power_loss_per_min",
   "torn_wal",
   "disk_full_per_min",
 ] as const;
 
-/** Timeline actions real mode runs (on a client or the server; viewers are not built yet). */
+/** Timeline actions real mode runs. */
 const ACTIONS = new Set(["crash", "cut", "http", "partition"]);
 
 /** Everything in `scenario` with no real counterpart yet, as "field: why" lines; empty when it can run for real. */
 export function unsupported(scenario: Scenario): string[] {
   const reasons: string[] = [];
   for (const rate of RATES) if (scenario.faults[rate] > 0) reasons.push(`faults.${rate}: no real counterpart yet`);
-  if (scenario.viewers.length > 0) reasons.push("viewers: real viewers are not built yet");
   scenario.timeline.forEach((a, i) => {
-    if (ACTIONS.has(a.action) && !("node" in a && a.node.startsWith("viewer-"))) return;
-    if (a.action === "crash_at" && !a.node.startsWith("viewer-") && !a.power_loss) return;
+    if (ACTIONS.has(a.action)) return;
+    if (a.action === "crash_at" && !a.power_loss) return;
     reasons.push(`timeline[${i}]: ${a.action}${"node" in a ? ` on ${a.node}` : ""}${a.action === "crash_at" && a.power_loss ? " with power_loss" : ""}: no real counterpart yet`);
   });
   return reasons;

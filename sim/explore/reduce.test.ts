@@ -1,11 +1,8 @@
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import type { Io } from "../../cli/command.ts";
-import { main } from "../../cli/main.ts";
+import { timelineHtml } from "../../reports/timeline.ts";
 import type { HistoryEvent } from "../history/history.ts";
 import { parseScenario, resolveScenario } from "../scenario/load.ts";
+import { explore } from "./explore.ts";
 import { candidates, pinFaults, randomFaults } from "./reduce.ts";
 
 const scenario = (input: Record<string, unknown>) => resolveScenario(parseScenario({ seed: 1, ...input }));
@@ -81,27 +78,21 @@ describe("candidates", () => {
   });
 });
 
-function captureIo(): Io & { stdout: string[] } {
-  const stdout: string[] = [];
-  return { stdout, out: (l) => stdout.push(l), err: () => {}, tty: false };
-}
-
 describe("the old durability settings, found and reduced", () => {
   test("server-sync-normal dies on seed 33, and the failure shrinks to a couple of ops and one pinned server power loss that took them", async () => {
-    const out = mkdtempSync(join(tmpdir(), "replaysim-reduce-"));
-    const io = captureIo();
-    const code = await main(["explore", "--from", "33", "--seeds", "1", "--mutant", "server-sync-normal", "--workers", "2", "--json", "--out", out], io);
-    expect(code).toBe(1);
-    const failure = JSON.parse(io.stdout[0]!).failures[0];
+    const result = await explore({ from: 33, seeds: 1, profile: "swarm", mutant: "server-sync-normal", workers: 2, shrink_runs_max: 40, timelines: true });
+    const failure = result.failures[0]!;
     expect(failure.checker).toBe("exactly-once");
-    expect(failure.shrunk.pinned).toBeGreaterThan(0);
-    expect(failure.shrunk.size_after.ops).toBeLessThanOrEqual(3);
-    const file = JSON.parse(readFileSync(failure.scenario_file ?? join(out, "failures", "seed-33-http-batch-exactly-once.json"), "utf8"));
-    expect(file.timeline).toContainEqual(expect.objectContaining({ action: "power_loss", node: "server" }));
-    expect(file.faults.server_power_loss_per_min).toBe(0);
-    // Its timeline page shows the power loss and the op it took.
-    const page = readFileSync(join(out, "failures", "seed-33-http-batch-exactly-once.html"), "utf8");
+    expect(failure.shrunk!.pinned).toBeGreaterThan(0);
+    expect(failure.shrunk!.size_after.ops).toBeLessThanOrEqual(3);
+    const scenario = failure.scenario!;
+    expect(scenario.timeline).toContainEqual(expect.objectContaining({ action: "power_loss", node: "server" }));
+    expect(scenario.faults.server_power_loss_per_min).toBe(0);
+    // Its timeline shows the power loss and the op it took.
+    const lost = failure.replay!.history!.find((e) => e.type === "power_loss");
+    expect(lost?.type === "power_loss" && lost.data.ops_lost).toEqual(["prd_client-1_1_1#1"]);
+    const page = timelineHtml(failure.replay!, "replaysim run --scenario x.json");
     expect(page).toContain("power_loss");
-    expect(page).toMatch(/prd_client-1_1_1#1/);
+    expect(page).toContain("prd_client-1_1_1#1");
   }, 120_000);
 });

@@ -81,21 +81,24 @@ export class ViewerNode extends DurableProcess<Live & { viewer: ShareViewer }> {
   }
 
   inspect(): ViewerCommitted {
-    return this.readCommitted((db) => {
-      const state = db.prepare(`SELECT viewer_id, share_id, cursor, epoch, joined FROM viewer_state WHERE id = 1`).get() as
-        | { viewer_id: string; share_id: string | null; cursor: number; epoch: number; joined: number }
-        | undefined;
-      const log = db.prepare(`SELECT n, cursor, producer_id, seq, op_id FROM viewer_log ORDER BY n`).all() as ViewerCommitted["log"];
-      return {
-        viewer_id: state?.viewer_id ?? "",
-        cursor: state?.cursor ?? 0,
-        epoch: state?.epoch ?? 0,
-        joined: state?.joined === 1,
-        log,
-        view: state?.share_id ? viewOf(db, state.share_id) : null,
-      };
-    });
+    return this.readCommitted(viewerAsCommitted);
   }
+}
+
+/** A viewer database's position, local log and view (the simulator's, or a copy of a real viewer's file). */
+export function viewerAsCommitted(db: Database.Database): ViewerCommitted {
+  const state = db.prepare(`SELECT viewer_id, share_id, cursor, epoch, joined FROM viewer_state WHERE id = 1`).get() as
+    | { viewer_id: string; share_id: string | null; cursor: number; epoch: number; joined: number }
+    | undefined;
+  const log = db.prepare(`SELECT n, cursor, producer_id, seq, op_id FROM viewer_log ORDER BY n`).all() as ViewerCommitted["log"];
+  return {
+    viewer_id: state?.viewer_id ?? "",
+    cursor: state?.cursor ?? 0,
+    epoch: state?.epoch ?? 0,
+    joined: state?.joined === 1,
+    log,
+    view: state?.share_id ? viewOf(db, state.share_id) : null,
+  };
 }
 
 function viewOf(db: Database.Database, shareID: string): SessionView {

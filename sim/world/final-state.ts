@@ -45,9 +45,12 @@ export function inspectClient(node: ClientNode, scope: "write" | "read", secret:
 
 /** The server's session as it stood at `cursor`: its log's first entries, applied to an empty database. */
 export function serverViewAt(server: ServerNode, shareID: string, cursor: number): SessionView {
-  const ops = server.inspect((db) =>
-    (db.prepare(`SELECT op FROM share_log WHERE share_id = ? AND cursor <= ? ORDER BY cursor`).pluck().all(shareID, cursor) as string[]).map((op) => JSON.parse(op) as Op),
-  );
+  return server.inspect((db) => serverViewFrom(db, shareID, cursor));
+}
+
+/** The same, from a server database (the simulator's, or a copy of a real server's file). */
+export function serverViewFrom(db: Database.Database, shareID: string, cursor: number): SessionView {
+  const ops = (db.prepare(`SELECT op FROM share_log WHERE share_id = ? AND cursor <= ? ORDER BY cursor`).pluck().all(shareID, cursor) as string[]).map((op) => JSON.parse(op) as Op);
   const scratch = openViewerDb();
   try {
     const materializer = new Materializer(scratch);
