@@ -48,6 +48,12 @@ describe.concurrent("named scenarios, for real", () => {
 });
 
 describe("viewers, for real", () => {
+  test("enumerate-small: a viewer that joins at 0 in a sub-second run is waited for until it has started and caught up", async () => {
+    const result = await runReal(named("enumerate-small", "rest"));
+    expect(result.violations).toEqual([]);
+    expect(result.outcome).toBe("drained");
+  }, 30_000);
+
   test("generated calm seed 3 (a late joiner that starts from a snapshot): every viewer catches up, and reader-prefix sees the snapshot on the wire", async () => {
     const { generateScenario } = await import("../../sim/scenario/generate.ts");
     const scenario = generateScenario(3, { profile: "calm" });

@@ -380,11 +380,12 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
       viewers.push(v);
       const joinAt = Math.round(spec.join_at_ms * scale);
       lastActionAt = Math.max(lastActionAt, joinAt, Math.round((spec.leave_at_ms ?? 0) * scale));
-      later(joinAt, () =>
-        void startViewer(v, crashAtFor(name)).then(() =>
+      later(joinAt, () => {
+        v.starting = startViewer(v, crashAtFor(name)).then(() =>
           history.record(now(), name, "start", { viewer: v.viewer_id, share: share.id, from_cursor: spec.from_cursor, secret: spec.secret }),
-        ),
-      );
+        );
+        void v.starting.finally(() => (v.starting = null));
+      });
       if (spec.leave_at_ms !== undefined) {
         later(Math.round(spec.leave_at_ms * scale), () => {
           v.left = true;
@@ -427,6 +428,8 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
     for (const proxy of proxies) proxy.heal();
     if (!server) await restartServer();
     for (const slot of slots) if (!slot.process && !slot.stopped) await restartClient(slot);
+    // A viewer whose process is still starting has joined: wait for it.
+    for (const v of viewers) await v.starting?.catch(() => {});
     for (const v of viewers) if (v.started && !v.process) await restartViewer(v);
     while (performance.now() < deadline && !slots.every((x) => (x.drained && x.process) || x.stopped)) await poll();
     if (!slots.every((x) => x.drained || x.stopped)) outcome = "liveness_deadline";
