@@ -443,6 +443,8 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
     for (const v of viewers) v.up_at_end = v.process !== null;
   } finally {
     for (const t of timers) clearTimeout(t);
+    // A process still starting would come up after the stops below and keep the harness alive.
+    await Promise.all([serverStarting, ...slots.map((x) => x.starting), ...viewers.map((x) => x.starting)].map((p) => p?.catch(() => {})));
     for (const slot of [...slots, ...viewers]) {
       slot.expecting_exit = true;
       await slot.process?.stop();
