@@ -1,7 +1,6 @@
 import { compareWorlds, comparisonLines, realSide, simSide, type Comparison } from "../../real/world/compare.ts";
 import { NotRealError } from "../../real/world/unsupported.ts";
 import { asRunResult } from "../../real/world/as-run-result.ts";
-import { killAllChildren } from "../../real/processes/children.ts";
 import { runsJunit } from "../../reports/junit.ts";
 import { timelineHtml } from "../../reports/timeline.ts";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -136,8 +135,6 @@ export const realCommand: Command = {
       }
     } finally {
       await pool?.close();
-      // Whatever a run left behind (it should be nothing) dies with the command, so it can exit.
-      killAllChildren();
     }
     const failed = results.filter((r) => r.result.verdict !== "pass").length;
     const disagreed = results.filter((r) => (r.comparison?.disagreements.length ?? 0) > 0).length;

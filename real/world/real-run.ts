@@ -131,6 +131,8 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
   let server: ServerProcess | null = null;
   const slots: ClientSlot[] = [];
   const viewers: ViewerSlot[] = [];
+  /** The kill of every process this run started (a kill of one that exited does nothing). */
+  const started_kills: (() => void)[] = [];
   const proxies: FaultProxy[] = [];
   const plans = new Map<string, CrashPlan>();
   const planOf = (node: string) => plans.get(node) ?? plans.set(node, new CrashPlan(scenario, node)).get(node)!;
@@ -171,12 +173,13 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
     const s = await startServerProcess({ db_path: serverDb, seed: scenario.seed, port: serverPort, crash_at, crash_chance: chanceFor("server"), variant: scenario.variant, mutant: scenario.mutant, options: scenario.options }, stderr("server"));
     serverPort = Number(new URL(s.url).port);
     server = s;
+    started_kills.push(s.kill);
     void s.exited.then(({ signal }) => {
       if (serverStopping || server !== s) return;
       crashes++;
       history.record(now(), "server", "crash", { cause: causeOf("server", signal) });
       server = null;
-      later(healed_at !== null ? 0 : restartAfterFor("server"), () => void restartServer());
+      later(healed_at !== null ? 0 : restartAfterFor("server"), () => restartServer().catch(() => {}));
     });
     return s;
   };
@@ -211,6 +214,7 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
     const incarnation = slot.incarnation;
     const p = await startClientProcess({ ...slot.config, incarnation, crash_at, crash_chance: chanceFor("client"), share: incarnation === 1 ? slot.config.share : null }, onMessage(slot, incarnation), stderr(slot.name));
     slot.process = p;
+    started_kills.push(p.kill);
     slot.producer = p.ready.producer;
     void p.exited.then(({ signal }) => {
       if (slot.process !== p) return;
@@ -218,7 +222,7 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
       if (slot.expecting_exit) return;
       crashes++;
       history.record(now(), slot.name, "crash", { cause: causeOf(slot.name, signal) });
-      later(healed_at !== null ? 0 : restartAfterFor(slot.name), () => void restartClient(slot));
+      later(healed_at !== null ? 0 : restartAfterFor(slot.name), () => restartClient(slot).catch(() => {}));
     });
   };
   const restartClient = async (slot: ClientSlot) => {
@@ -245,6 +249,7 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
     const incarnation = v.incarnation;
     const p = await startViewerProcess({ ...v.config, incarnation, crash_at, crash_chance: chanceFor("viewer"), share: incarnation === 1 ? v.config.share : null }, onViewerMessage(v, incarnation), stderr(v.name));
     v.process = p;
+    started_kills.push(p.kill);
     v.started = true;
     v.viewer_id = p.ready.viewer_id;
     void p.exited.then(({ signal }) => {
@@ -253,7 +258,7 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
       if (v.expecting_exit) return;
       crashes++;
       history.record(now(), v.name, "crash", { cause: causeOf(v.name, signal) });
-      later(healed_at !== null ? 0 : restartAfterFor(v.name), () => void restartViewer(v));
+      later(healed_at !== null ? 0 : restartAfterFor(v.name), () => restartViewer(v).catch(() => {}));
     });
   };
   const restartViewer = async (v: ViewerSlot) => {
@@ -452,6 +457,8 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
     serverStopping = true;
     await (server as ServerProcess | null)?.stop();
     await Promise.all(proxies.map((p) => p.close()));
+    // Nothing this run started outlives it, whatever happened above.
+    for (const kill of started_kills) kill();
   }
   const end_t = now();
   record = recordOf(scenario, dir, slots, viewers, history, outcome, end_t, healed_at);
