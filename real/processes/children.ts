@@ -9,6 +9,8 @@ import { join } from "node:path";
 // whatever is left, pass, fail or Ctrl-C.
 
 const live = new Set<ChildProcess>();
+/** Each live child's config file, removed when it exits or is killed here. */
+const configFiles = new Map<ChildProcess, string>();
 let started = 0;
 let hooked = false;
 
@@ -25,6 +27,9 @@ function killGroup(child: ChildProcess): void {
 export function killAllChildren(): void {
   for (const child of live) killGroup(child);
   live.clear();
+  // On SIGINT the children's exit events never come: their config files go here.
+  for (const file of configFiles.values()) rmSync(file, { force: true });
+  configFiles.clear();
 }
 
 function hook(): void {
@@ -55,6 +60,7 @@ export function startChild(file: string, config: unknown, options: { stderr?: (l
   writeFileSync(configFile, JSON.stringify(config));
   const child = fork(file, [`@${configFile}`], { detached: true, execArgv: ["--enable-source-maps"], stdio: ["ignore", "ignore", "pipe", "ipc"] });
   live.add(child);
+  configFiles.set(child, configFile);
   if (options.stderr) {
     let buffered = "";
     child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
@@ -67,6 +73,7 @@ export function startChild(file: string, config: unknown, options: { stderr?: (l
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once("exit", (code, signal) => {
       live.delete(child);
+      configFiles.delete(child);
       rmSync(configFile, { force: true });
       resolve({ code, signal });
     });

@@ -183,20 +183,14 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
     });
     return s;
   };
-  let serverStarting: Promise<unknown> | null = null;
-  const restartServer = async () => {
-    if (serverStarting) return serverStarting;
-    if (server || serverStopping) return;
-    serverStarting = startServer(crashAtFor("server")).then(() => {
-      restarts++;
-      history.record(now(), "server", "restart", { incarnation: serverIncarnation, cursors: {} });
-    });
-    try {
-      await serverStarting;
-    } finally {
-      serverStarting = null;
-    }
-  };
+  const serverStart: { starting: Promise<unknown> | null } = { starting: null };
+  const restartServer = () =>
+    restartOnce(serverStart, !server && !serverStopping, () =>
+      startServer(crashAtFor("server")).then(() => {
+        restarts++;
+        history.record(now(), "server", "restart", { incarnation: serverIncarnation, cursors: {} });
+      }),
+    );
 
   const onMessage = (slot: ClientSlot, incarnation: number) => (m: FromClientChild) => {
     if (incarnation !== slot.incarnation) return;
@@ -225,19 +219,13 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
       later(healed_at !== null ? 0 : restartAfterFor(slot.name), () => restartClient(slot).catch(() => {}));
     });
   };
-  const restartClient = async (slot: ClientSlot) => {
-    if (slot.starting) return slot.starting;
-    if (slot.process || slot.expecting_exit) return;
-    slot.starting = startClient(slot, crashAtFor(slot.name)).then(() => {
-      restarts++;
-      history.record(now(), slot.name, "restart", { acked_seq: 0, pending: 0, cursor: 0 });
-    });
-    try {
-      await slot.starting;
-    } finally {
-      slot.starting = null;
-    }
-  };
+  const restartClient = (slot: ClientSlot) =>
+    restartOnce(slot, !slot.process && !slot.expecting_exit, () =>
+      startClient(slot, crashAtFor(slot.name)).then(() => {
+        restarts++;
+        history.record(now(), slot.name, "restart", { acked_seq: 0, pending: 0, cursor: 0 });
+      }),
+    );
 
   const onViewerMessage = (v: ViewerSlot, incarnation: number) => (m: FromViewerChild) => {
     if (incarnation !== v.incarnation) return;
@@ -261,19 +249,13 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
       later(healed_at !== null ? 0 : restartAfterFor(v.name), () => restartViewer(v).catch(() => {}));
     });
   };
-  const restartViewer = async (v: ViewerSlot) => {
-    if (v.starting) return v.starting;
-    if (v.process || v.expecting_exit || v.left || v.stopped) return;
-    v.starting = startViewer(v, crashAtFor(v.name)).then(() => {
-      restarts++;
-      history.record(now(), v.name, "restart", { cursor: v.cursor, joined: true });
-    });
-    try {
-      await v.starting;
-    } finally {
-      v.starting = null;
-    }
-  };
+  const restartViewer = (v: ViewerSlot) =>
+    restartOnce(v, !v.process && !v.expecting_exit && !v.left && !v.stopped, () =>
+      startViewer(v, crashAtFor(v.name)).then(() => {
+        restarts++;
+        history.record(now(), v.name, "restart", { cursor: v.cursor, joined: true });
+      }),
+    );
 
   let outcome: Outcome = "drained";
   let record: RunRecord | null = null;
@@ -449,7 +431,7 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
   } finally {
     for (const t of timers) clearTimeout(t);
     // A process still starting would come up after the stops below and keep the harness alive.
-    await Promise.all([serverStarting, ...slots.map((x) => x.starting), ...viewers.map((x) => x.starting)].map((p) => p?.catch(() => {})));
+    await Promise.all([serverStart.starting, ...slots.map((x) => x.starting), ...viewers.map((x) => x.starting)].map((p) => p?.catch(() => {})));
     for (const slot of [...slots, ...viewers]) {
       slot.expecting_exit = true;
       await slot.process?.stop();
@@ -482,6 +464,21 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
     },
     history: history.events,
   };
+}
+
+/**
+ * Starts a node again unless a start is under way (its callers then share that
+ * one) or it needs none: a crash's timer and the heal may both ask at once.
+ */
+async function restartOnce(holder: { starting: Promise<unknown> | null }, needed: boolean, start: () => Promise<unknown>): Promise<unknown> {
+  if (holder.starting) return holder.starting;
+  if (!needed) return;
+  holder.starting = start();
+  try {
+    await holder.starting;
+  } finally {
+    holder.starting = null;
+  }
 }
 
 /** Opens a copy of a database's files (the process's own stay as the kernel left them). */
