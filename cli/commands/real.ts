@@ -138,12 +138,13 @@ export const realCommand: Command = {
     }
     const failed = results.filter((r) => r.result.verdict !== "pass").length;
     const disagreed = results.filter((r) => (r.comparison?.disagreements.length ?? 0) > 0).length;
+    const explained = results.filter((r) => (r.comparison?.disagreements.length ?? 1) === 0 && r.comparison!.explained.length > 0).length;
     const runs = results.map(({ label, result: { history: _h, ...r }, comparison }) => ({ label, ...r, ...(comparison ? { comparison } : {}) }));
-    const summary = { format: "replaysim-real/1", verdict: failed === 0 ? "pass" : "fail", ...(compare ? { disagreements: disagreed } : {}), runs };
+    const summary = { format: "replaysim-real/1", verdict: failed === 0 ? "pass" : "fail", ...(compare ? { disagreements: disagreed, explained } : {}), runs };
     if (flags.out) writeReports(flags.out as string, summary, results);
     if (flags.json) io.out(JSON.stringify(summary));
     else {
-      if (compare) io.out(`${results.length - disagreed} of ${results.length} runs agree with the simulator`);
+      if (compare) io.out(`${results.length - disagreed} of ${results.length} runs agree with the simulator${explained > 0 ? ` (${explained} with explained differences, marked ~)` : ""}`);
       if (flags.out) io.out(`reports: ${flags.out as string}/summary.json, junit.xml, timelines/`);
     }
     if (compare) return disagreed === 0 ? 0 : 1;

@@ -6,9 +6,11 @@ import { counterIds, seededRandom } from "../../protocol/fake-ports.ts";
 import type { ProbeEvent } from "../../protocol/ports.ts";
 import { partsFor } from "../../sim/parts.ts";
 import { realClock } from "../adapters.ts";
+import { synchronousNormal } from "../../mutants/synchronous-normal.ts";
 import { childConfig } from "./children.ts";
 import { crashSeed, killingCrashPoints } from "./crash-at.ts";
 import { resumeIndex } from "./workload-steps.ts";
+import { limitGrowth, synchronousOf } from "./disk-limits.ts";
 import type { ClientChildConfig, FromClientChild, ToClientChild } from "./client-protocol.ts";
 
 // Real mode's client: the reference durable client (or a mutant's, at the same
@@ -20,8 +22,11 @@ const send = (message: FromClientChild) => process.send?.(message);
 if (!process.send) throw new Error("client-entry runs as a forked child of replaysim real");
 
 const config = childConfig<ClientChildConfig>();
+const settle = config.synchronous === "NORMAL" ? synchronousNormal : <T>(open: T) => open;
 const parts = partsFor({ variant: config.variant, mutant: config.mutant, options: config.options });
-const db = (parts.openOutboxDb ?? openOutboxDb)(config.outbox_path);
+// A scenario that asks for the old synchronous=NORMAL gets it on top of the opener, as in the simulator.
+const db = settle(parts.openOutboxDb ?? openOutboxDb)(config.outbox_path);
+if (config.disk_full) limitGrowth(db, true);
 const deps = {
   db,
   transport: realTransport(config.transport, config.url),
@@ -41,7 +46,7 @@ function hash(text: string): number {
 }
 
 process.on("message", (message: ToClientChild) => {
-  if (message.type !== "stop") return;
+  if (message.type === "disk_full") return limitGrowth(db, message.full);
   client.stop();
   db.close();
   send({ type: "stopped" });
@@ -51,13 +56,17 @@ process.once("disconnect", () => process.exit(0));
 
 if (config.share && client.status().sync.share_id === null) client.bindShare(config.share.share_id, config.share.secret);
 const resumedAt = client.status().sync.last_enqueued_seq;
-send({ type: "ready", producer: client.producerID, resumed_at: resumedAt });
+send({ type: "ready", producer: client.producerID, resumed_at: resumedAt, synchronous: synchronousOf(db) });
 client.start();
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-for (const step of config.steps.slice(resumeIndex(config.steps, resumedAt))) {
+for (let index = resumeIndex(config.steps, resumedAt, config.dropped); index < config.steps.length; index++) {
+  const step = config.steps[index]!;
   await sleep(step.gap_ms);
+  if (config.dropped.includes(index)) continue;
   for (;;) {
+    // Said first: if this process dies inside the enqueue, the harness drops the op, as the simulator's agent does.
+    send({ type: "enqueuing", index });
     try {
       const op = client.enqueue(step.body);
       send({ type: "enqueued", seq: op.seq, op_id: op.op_id });

@@ -3,6 +3,7 @@ import type { ClientSettings } from "../../client-under-test/settings.ts";
 import type { OpBody } from "../../protocol/ops.ts";
 import type { ProbeEvent } from "../../protocol/ports.ts";
 import type { CrashPoint } from "../../protocol/ports.ts";
+import type { Synchronous } from "../../sim/storage/db-files.ts";
 import type { CrashAt } from "./crash-at.ts";
 
 /** How the harness starts one incarnation of a real client process. */
@@ -20,18 +21,25 @@ export interface ClientChildConfig {
   settings: ClientSettings;
   /** The whole workload, in seq order. A restart resumes after the last op its outbox committed. */
   steps: { body: OpBody; gap_ms: number }[];
+  /** Indexes of steps an earlier incarnation died enqueuing, uncommitted: they take no seq (real/processes/workload-steps.ts). */
+  dropped: number[];
   crash_at: CrashAt | null;
   /** The scenario's crash_point rate, for this process's own points; null in the liveness phase. */
   crash_chance: { p: number; points: CrashPoint[] } | null;
   variant: string;
   mutant: string | null;
   options: Record<string, number | string | boolean>;
+  /** A disk-full window is open on this node: its outbox cannot grow (SQLITE_FULL). */
+  disk_full: boolean;
+  /** The scenario's storage settings: "NORMAL" runs the old synchronous=NORMAL on top of the opener. */
+  synchronous: "reference" | "NORMAL";
 }
 
-export type ToClientChild = { type: "stop" };
+export type ToClientChild = { type: "stop" } | { type: "disk_full"; full: boolean };
 
 export type FromClientChild =
-  | { type: "ready"; producer: string; resumed_at: number }
+  | { type: "ready"; producer: string; resumed_at: number; synchronous: Synchronous }
+  | { type: "enqueuing"; index: number }
   | { type: "enqueued"; seq: number; op_id: string }
   | { type: "enqueue_refused"; code: string }
   | { type: "probe"; event: ProbeEvent }

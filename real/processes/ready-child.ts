@@ -14,6 +14,8 @@ export interface ReadyChild<Ready> {
   /** Asks it to stop and close its database, then exit; SIGKILL if it has not within 5 s. */
   stop(): Promise<void>;
   kill(): void;
+  /** Tells it something, if it is still there to hear. */
+  tell(message: { type: string } & Record<string, unknown>): void;
 }
 
 /** Forks a built entry and waits (15 s at most) for its `ready` message; `onMessage` sees every message, that one included. */
@@ -49,5 +51,6 @@ export async function startReadyChild<M extends { type: string }, Ready extends 
       clearTimeout(late);
     },
     kill: () => child.kill(),
+    tell: (message) => void (child.process.connected && child.process.send(message)),
   };
 }

@@ -25,7 +25,7 @@ const dir = () => {
   dirs.push(d);
   return d;
 };
-const config = (db_path: string, crash_at: ServerChildConfig["crash_at"] = null): ServerChildConfig => ({ db_path, seed: 1, port: 0, crash_at, crash_chance: null, variant: "reference", mutant: null, options: {} });
+const config = (db_path: string, crash_at: ServerChildConfig["crash_at"] = null): ServerChildConfig => ({ db_path, seed: 1, port: 0, crash_at, crash_chance: null, variant: "reference", mutant: null, options: {}, disk_full: false, synchronous: "reference" });
 const op = (i: number): OpBody => ({ kind: "part.append", part_id: "p1", message_id: "m1", text: `chunk ${i} ` });
 
 async function syncOps(url: string, outbox: Database.Database, share: { share_id: string; secret: string } | null, n: number): Promise<ShareClient> {

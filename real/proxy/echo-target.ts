@@ -1,9 +1,10 @@
 // Test support: a tiny real server to put behind the fault proxy. It echoes and records what it got.
 //   POST /echo  -> 200 with the request body (any other path: 404)
 //   GET  /rpc   -> WebSocket that echoes every message; ?silent: no echo; ?burst=N: sends s1..sN on open
+// push() sends a message of the server's own to every open WebSocket.
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { WebSocketServer } from "ws";
+import { type WebSocket, WebSocketServer } from "ws";
 
 export interface TargetRequest {
   method: string;
@@ -25,6 +26,8 @@ export interface EchoTarget {
   readonly url: string;
   readonly requests: TargetRequest[];
   readonly connections: TargetConnection[];
+  /** Sends `message` on every open WebSocket; returns how many. */
+  push(message: string): number;
   close(): Promise<void>;
 }
 
@@ -32,6 +35,7 @@ export async function startEchoTarget(): Promise<EchoTarget> {
   const requests: TargetRequest[] = [];
   const connections: TargetConnection[] = [];
   const sockets = new Set<Socket>();
+  const open = new Set<WebSocket>();
 
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -67,6 +71,8 @@ export async function startEchoTarget(): Promise<EchoTarget> {
       if (!url.searchParams.has("silent")) ws.send(data, { binary });
     });
     ws.on("close", (code) => (record.ending = { code, fin, error }));
+    open.add(ws);
+    ws.once("close", () => open.delete(ws));
     const burst = Number(url.searchParams.get("burst") ?? 0);
     for (let i = 1; i <= burst; i++) ws.send(`s${i}`);
   });
@@ -77,6 +83,10 @@ export async function startEchoTarget(): Promise<EchoTarget> {
     url: `http://127.0.0.1:${port}`,
     requests,
     connections,
+    push: (message) => {
+      for (const ws of open) ws.send(message);
+      return open.size;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();

@@ -1,93 +1,15 @@
 // The fault proxy over real sockets: a real target server, real HTTP and WebSocket clients.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, test } from "vitest";
-import { WebSocket } from "ws";
-import { startEchoTarget, type EchoTarget } from "./echo-target.ts";
-import { startFaultProxy, type FaultProxy, type ProxyRules, type WireEntry } from "./fault-proxy.ts";
+import { startFaultProxy, type WireEntry } from "./fault-proxy.ts";
 import { validateProxyRules } from "./rules.ts";
+import { call, cleanups, connect, entries, runCleanups, setup, sleep, waitFor } from "./test-kit.ts";
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function setup(rules?: ProxyRules, extra: { now?: () => number; logFile?: string } = {}): Promise<{ target: EchoTarget; proxy: FaultProxy }> {
-  const target = await startEchoTarget();
-  cleanups.push(() => target.close());
-  const proxy = await startFaultProxy({ target: target.url, rules, ...extra });
-  cleanups.push(() => proxy.close());
-  return { target, proxy };
-}
-
-interface Reply {
-  status: number;
-  body: string;
-  /** How many reads the response body arrived in. */
-  dataEvents: number;
-}
-
-/** One request on its own connection; rejects with the socket error (e.g. ECONNRESET). */
-function call(proxy: FaultProxy, path: string, body?: string, headers: Record<string, string> = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${proxy.url}${path}`, { method: body === undefined ? "GET" : "POST", agent: false, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8"), dataEvents: chunks.length }));
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
-interface Client {
-  ws: WebSocket;
-  received: string[];
-  /** Raw TCP view: did the proxy end the connection (FIN), or reset it? */
-  fin: boolean;
-  socketError: string | undefined;
-  closed: Promise<number>;
-}
-
-function connect(proxy: FaultProxy, path: string, headers: Record<string, string> = {}): Promise<Client> {
-  const ws = new WebSocket(`${proxy.url.replace("http:", "ws:")}${path}`, { headers });
-  const client: Client = {
-    ws,
-    received: [],
-    fin: false,
-    socketError: undefined,
-    closed: new Promise((resolve) => ws.on("close", (code) => resolve(code))),
-  };
-  ws.on("upgrade", (res) => {
-    res.socket.on("end", () => (client.fin = true));
-    res.socket.on("error", (err: NodeJS.ErrnoException) => (client.socketError = err.code));
-  });
-  ws.on("message", (data: Buffer, binary) => client.received.push(binary ? `b64:${data.toString("base64")}` : data.toString("utf8")));
-  cleanups.push(() => ws.terminate());
-  return new Promise((resolve, reject) => {
-    ws.once("open", () => resolve(client));
-    ws.once("error", reject);
-  });
-}
-
-async function waitFor(what: string, condition: () => boolean, timeoutMs = 4000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function entries(proxy: FaultProxy, kind: WireEntry["kind"]): WireEntry[] {
-  return proxy.log().filter((e) => e.kind === kind);
-}
+afterEach(runCleanups);
 
 describe("fault proxy", () => {
   test("passes HTTP and WebSocket through unchanged and logs all of it", async () => {

@@ -1,6 +1,6 @@
 // The real-mode fault proxy: one client process <-> this proxy <-> the real share server.
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import { createHttpRelay } from "./http-relay.ts";
 import { ProxyContext } from "./proxy-context.ts";
@@ -16,8 +16,18 @@ export interface FaultProxy {
   readonly url: string;
   /** entries so far */
   log(): readonly WireEntry[];
-  /** The liveness phase: no fault for any request, connection or frame from now on (latency stays). */
+  /**
+   * The liveness phase: no fault for any request, connection or frame from now on (latency stays).
+   * Traffic a stall or partition held goes on at once. A black hole stays until restore().
+   */
   heal(): void;
+  /**
+   * A silent host death: nothing passes either way on any connection, new connections are accepted
+   * and never answered, and no FIN or RST reaches the client. Swallowed messages are logged.
+   */
+  blackhole(): void;
+  /** Ends a black hole: each client connection open during it is reset, the upstream ones closed. */
+  restore(): void;
   close(): Promise<void>;
 }
 
@@ -27,8 +37,13 @@ export interface FaultProxyOptions {
   rules?: ProxyRules;
   /** Also append every entry as a JSON line to this file. */
   logFile?: string;
-  /** ms; default performance.now relative to start. Stamps the log and places partition windows. */
+  /** ms; default performance.now relative to start. Stamps the log and places partition and stall windows. */
   now?: () => number;
+  /**
+   * Called with 1, 2, ... (over the whole proxy) as each appendOps call goes to the server: a
+   * WebSocket frame or HTTP body naming "appendOps", or a REST POST .../ops. Copies count too.
+   */
+  onAppendCall?: (nth: number) => void;
 }
 
 export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
@@ -37,10 +52,13 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const start = performance.now();
   const now = options.now ?? (() => performance.now() - start);
   const log = new WireLog(now, options.logFile);
-  const ctx = new ProxyContext(target, rules, log, now);
+  const ctx = new ProxyContext(target, rules, log, now, options.onAppendCall);
 
   const server = createServer();
-  server.on("connection", (socket) => ctx.track(socket));
+  server.on("connection", (socket: Socket) => {
+    ctx.track(socket);
+    ctx.blackhole.addClient(socket);
+  });
   server.on("request", createHttpRelay(ctx));
   server.on("upgrade", createWsUpgradeHandler(ctx));
   try {
@@ -59,8 +77,12 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     port,
     url: `http://127.0.0.1:${port}`,
     log: () => log.all(),
-    heal: () => {
-      ctx.rules = rules.latency_ms === undefined ? {} : { latency_ms: rules.latency_ms };
+    heal: () => ctx.replaceRules(rules.latency_ms === undefined ? {} : { latency_ms: rules.latency_ms }),
+    blackhole: () => {
+      if (!ctx.closed) ctx.blackhole.start();
+    },
+    restore: () => {
+      if (!ctx.closed) ctx.blackhole.end();
     },
     close: () => {
       closing ??= new Promise<void>((resolve) => {

@@ -1,8 +1,8 @@
 // One direction of a WebSocket connection: frames leave strictly in arrival order, each after its
-// latency, and not while the direction is stalled or the proxy is partitioned.
+// latency, and not while the direction is stalled or a partition or stall window holds the proxy.
 import { performance } from "node:perf_hooks";
 import type { ProxyContext } from "./proxy-context.ts";
-import type { PartitionWindow } from "./rules.ts";
+import type { Hold } from "./rules.ts";
 
 export type PipeItem =
   | { kind: "message"; frame: number; data: Buffer; binary: boolean; arrivedAt: number }
@@ -11,8 +11,8 @@ export type PipeItem =
 
 export interface PipeHooks {
   deliver(item: PipeItem): void | Promise<void>;
-  /** Called when a partition window starts holding this direction. */
-  heldByPartition(item: PipeItem, window: PartitionWindow): void;
+  /** Called when a partition or stall window starts holding this direction. */
+  held(item: PipeItem, hold: Hold): void;
 }
 
 /** Item kinds without their arrival time, which the pipe stamps. */
@@ -71,7 +71,7 @@ export class FramePipe {
         await this.ctx.timers.sleep(this.stalledUntil - performance.now());
         continue;
       }
-      const held = await this.ctx.waitOutPartition((window) => this.hooks.heldByPartition(item, window));
+      const held = await this.ctx.waitOutHolds((hold) => this.hooks.held(item, hold));
       if (held === undefined) return;
     }
   }

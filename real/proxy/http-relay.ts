@@ -5,6 +5,7 @@ import { endToEndHeaders } from "./headers.ts";
 import { resetSocket, type ProxyContext } from "./proxy-context.ts";
 import { partitionAt, type HttpRule } from "./rules.ts";
 import { payloadFields } from "./wire-log.ts";
+import { isAppendCall } from "./wire-match.ts";
 
 interface ForwardedRequest {
   method: string;
@@ -36,7 +37,7 @@ export function createHttpRelay(ctx: ProxyContext): (req: IncomingMessage, res: 
     relay(ctx, n, partitioned ? "partition" : rules.get(n), req, res).catch((err: unknown) => {
       if (ctx.closed) return;
       ctx.log.add({ kind: "http_fault", n, fault: "proxy_error", detail: String(err) });
-      resetSocket(req.socket);
+      if (!ctx.blackhole.swallows(req.socket)) resetSocket(req.socket);
     });
   };
 }
@@ -62,6 +63,13 @@ async function relay(
   // Keep a body-less request body-less; otherwise the buffered body gets an exact length.
   if (body.length > 0 || req.headers["content-length"] !== undefined) headers["content-length"] = body.length;
   const forwarded: ForwardedRequest = { method, path, headers, body };
+  // A black hole takes the message: logged, and the client never answered (restore() resets it).
+  const swallowed = (payload: Buffer | undefined, detail: string): boolean => {
+    if (!ctx.blackhole.swallows(client)) return false;
+    ctx.log.add({ kind: "http_fault", n, fault: "blackhole", method, path, ...(payload && payloadFields(payload)), detail });
+    return true;
+  };
+  if (swallowed(body, "request")) return;
 
   if (rule === "partition" || rule?.fault === "drop_request") {
     ctx.log.add({
@@ -82,22 +90,25 @@ async function relay(
     await ctx.timers.sleep(rule.ms);
   }
   await crossing(ctx, n, "request");
+  if (swallowed(body, "request")) return;
   ctx.log.add({ kind: "http_request", n, method, path, ...payloadFields(body) });
   if (rule?.fault === "duplicate") {
     ctx.log.add({ kind: "http_fault", n, fault: "duplicate", method, path, detail: `copy in ${rule.delay_ms} ms` });
-    void sendCopy(ctx, n, forwarded, rule.delay_ms);
+    void sendCopy(ctx, n, forwarded, rule.delay_ms, client);
   }
 
   let response: UpstreamResponse;
   try {
-    response = await send(ctx, forwarded);
+    response = await send(ctx, n, forwarded, client);
   } catch (err) {
-    if (ctx.closed) return;
+    // A host that died in a black hole tells its client nothing, not even that it failed.
+    if (ctx.closed || swallowed(undefined, `response, target error ${errorText(err)}`)) return;
     // What a client talking to a dead server directly would see: its connection fails.
     ctx.log.add({ kind: "http_fault", n, fault: "upstream_error", method, path, detail: errorText(err) });
     resetSocket(client);
     return;
   }
+  if (swallowed(response.body, "response")) return;
 
   if (rule?.fault === "drop_response") {
     // The server handled it; the client only sees its connection die.
@@ -107,34 +118,52 @@ async function relay(
   }
 
   await crossing(ctx, n, "response");
+  if (swallowed(response.body, "response")) return;
+  const lost = ctx.loseReply(response.body);
+  if (lost !== undefined) {
+    // The server applied the ops; the client sees its connection die without a byte of the reply.
+    ctx.log.add({ kind: "http_fault", n, fault: "lose_reply", method, path, status: response.status, ...payloadFields(response.body), detail: `applied reply ${lost}` });
+    resetSocket(client);
+    return;
+  }
   ctx.log.add({ kind: "http_response", n, method, path, status: response.status, ...payloadFields(response.body) });
   await writeResponse(ctx, method, res, response);
 }
 
-/** Every message's way across: the latency, then any partition it meets is waited out. */
+/** Every message's way across: the latency, then any partition or stall it meets is waited out. */
 async function crossing(ctx: ProxyContext, n: number, what: "request" | "response"): Promise<void> {
   const latency = ctx.rules.latency_ms ?? 0;
   if (latency > 0) await ctx.timers.sleep(latency);
-  await ctx.waitOutPartition((window) =>
-    ctx.log.add({ kind: "http_fault", n, fault: "partition", detail: `${what} held until ${window.to_ms} ms` }),
-  );
+  await ctx.waitOutHolds((hold) => ctx.log.add({ kind: "http_fault", n, fault: hold.fault, detail: `${what} held until ${hold.window.to_ms} ms` }));
 }
 
 /** The same raw request again, later; its response goes nowhere but the log. */
-async function sendCopy(ctx: ProxyContext, n: number, forwarded: ForwardedRequest, delayMs: number): Promise<void> {
+async function sendCopy(ctx: ProxyContext, n: number, forwarded: ForwardedRequest, delayMs: number, client: Socket): Promise<void> {
   await ctx.timers.sleep(delayMs);
   const { method, path, body } = forwarded;
+  // The copy travels on the client's connection: a black hole that took it takes the copy too.
+  if (ctx.blackhole.swallows(client)) {
+    ctx.log.add({ kind: "http_fault", n, fault: "blackhole", method, path, ...payloadFields(body), detail: "duplicate" });
+    return;
+  }
   ctx.log.add({ kind: "http_request", n, method, path, ...payloadFields(body), detail: "duplicate" });
   try {
-    const response = await send(ctx, forwarded);
+    const response = await send(ctx, n, forwarded, client);
     ctx.log.add({ kind: "http_response", n, method, path, status: response.status, ...payloadFields(response.body), detail: "duplicate" });
   } catch (err) {
-    if (!ctx.closed) ctx.log.add({ kind: "http_fault", n, fault: "upstream_error", method, path, detail: `duplicate: ${errorText(err)}` });
+    if (ctx.closed) return;
+    // restore() closes what served a black-holed client, the copy's connection too.
+    const fault = ctx.blackhole.swallows(client) ? "blackhole" : "upstream_error";
+    ctx.log.add({ kind: "http_fault", n, fault, method, path, detail: `duplicate: ${errorText(err)}` });
   }
 }
 
-/** One fresh connection per request (agent: false), so a fault never leaks into a pooled socket. */
-function send(ctx: ProxyContext, forwarded: ForwardedRequest): Promise<UpstreamResponse> {
+/**
+ * One fresh connection per request (agent: false), so a fault never leaks into a pooled socket.
+ * Reports appendOps calls first: this is the moment the call goes to the server.
+ */
+function send(ctx: ProxyContext, n: number, forwarded: ForwardedRequest, client: Socket): Promise<UpstreamResponse> {
+  if (isAppendCall(forwarded.body, forwarded.method, forwarded.path)) ctx.appendCall({ kind: "http_fault", n });
   return new Promise((resolve, reject) => {
     const out = httpRequest(
       {
@@ -152,7 +181,10 @@ function send(ctx: ProxyContext, forwarded: ForwardedRequest): Promise<UpstreamR
         );
       },
     );
-    out.on("socket", (socket: Socket) => ctx.track(socket));
+    out.on("socket", (socket: Socket) => {
+      ctx.track(socket);
+      ctx.blackhole.linkUpstream(socket, client);
+    });
     out.on("error", reject);
     out.end(forwarded.body);
   });
@@ -179,7 +211,8 @@ async function writeResponse(ctx: ProxyContext, method: string, res: ServerRespo
   res.flushHeaders();
   for (let at = 0; at < body.length; at += chunk) {
     await ctx.timers.turn();
-    if (res.destroyed) return;
+    // A black hole that starts mid-body stops the rest (the muted socket would drop it anyway).
+    if (res.destroyed || ctx.blackhole.swallows(res.socket as Socket)) return;
     res.write(body.subarray(at, at + chunk));
   }
   res.end();

@@ -28,6 +28,16 @@ export interface ProxyRules {
   /** Added to every HTTP message and every WebSocket frame, order preserved. */
   latency_ms?: number;
   partition?: readonly PartitionWindow[];
+  /**
+   * Traffic already on a connection is held while a window covers the clock, then released in
+   * order. Unlike a partition, new connections and requests still get in (and are held).
+   */
+  stall?: readonly PartitionWindow[];
+  /**
+   * Positions (1-based, counted over the whole proxy) of replies to the client that ack applied
+   * ops: each listed one is lost and the client's connection reset, after the server applied.
+   */
+  lose_reply?: readonly number[];
   /** Write HTTP response bodies to the client in pieces of at most this many bytes. */
   chunk_bytes?: number;
 }
@@ -132,11 +142,23 @@ function wsRule(value: unknown, field: string): WsRule {
   }
 }
 
+function windows(value: unknown, field: string): PartitionWindow[] {
+  return array(value, field).map((w, i) => {
+    const at = `${field}[${i}]`;
+    const window = object(w, at);
+    onlyKeys(window, at, ["from_ms", "to_ms"]);
+    const from_ms = millis(window.from_ms, `${at}.from_ms`);
+    const to_ms = millis(window.to_ms, `${at}.to_ms`);
+    if (to_ms <= from_ms) fail(`${at}.to_ms`, "must be greater than from_ms");
+    return { from_ms, to_ms };
+  });
+}
+
 /** Checks rules from any source (scenario files are untrusted) and returns a clean copy. */
 export function validateProxyRules(value: unknown): ProxyRules {
   if (value === undefined) return {};
   const input = object(value, "rules");
-  onlyKeys(input, "rules", ["http", "ws", "latency_ms", "partition", "chunk_bytes"]);
+  onlyKeys(input, "rules", ["http", "ws", "latency_ms", "partition", "stall", "lose_reply", "chunk_bytes"]);
   const rules: ProxyRules = {};
 
   if (input.http !== undefined) {
@@ -163,16 +185,10 @@ export function validateProxyRules(value: unknown): ProxyRules {
 
   if (input.latency_ms !== undefined) rules.latency_ms = millis(input.latency_ms, "rules.latency_ms");
 
-  if (input.partition !== undefined) {
-    rules.partition = array(input.partition, "rules.partition").map((w, i) => {
-      const field = `rules.partition[${i}]`;
-      const window = object(w, field);
-      onlyKeys(window, field, ["from_ms", "to_ms"]);
-      const from_ms = millis(window.from_ms, `${field}.from_ms`);
-      const to_ms = millis(window.to_ms, `${field}.to_ms`);
-      if (to_ms <= from_ms) fail(`${field}.to_ms`, "must be greater than from_ms");
-      return { from_ms, to_ms };
-    });
+  if (input.partition !== undefined) rules.partition = windows(input.partition, "rules.partition");
+  if (input.stall !== undefined) rules.stall = windows(input.stall, "rules.stall");
+  if (input.lose_reply !== undefined) {
+    rules.lose_reply = array(input.lose_reply, "rules.lose_reply").map((p, i) => position(p, `rules.lose_reply[${i}]`));
   }
 
   if (input.chunk_bytes !== undefined) rules.chunk_bytes = position(input.chunk_bytes, "rules.chunk_bytes");
@@ -183,4 +199,18 @@ export function validateProxyRules(value: unknown): ProxyRules {
 /** The partition window containing time t, if any. */
 export function partitionAt(rules: ProxyRules, t: number): PartitionWindow | undefined {
   return rules.partition?.find((w) => t >= w.from_ms && t < w.to_ms);
+}
+
+/** What holds traffic already inside the proxy: a partition or a stall window. */
+export interface Hold {
+  fault: "partition" | "stall";
+  window: PartitionWindow;
+}
+
+/** The hold at time t, if any; a partition wins over a stall (it is the stronger fault). */
+export function holdAt(rules: ProxyRules, t: number): Hold | undefined {
+  const partition = partitionAt(rules, t);
+  if (partition) return { fault: "partition", window: partition };
+  const stall = rules.stall?.find((w) => t >= w.from_ms && t < w.to_ms);
+  return stall && { fault: "stall", window: stall };
 }

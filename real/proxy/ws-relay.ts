@@ -6,6 +6,7 @@ import { FramePipe, type PipeItem } from "./frame-pipe.ts";
 import { resetSocket, type ProxyContext } from "./proxy-context.ts";
 import type { Direction, WsRule } from "./rules.ts";
 import { payloadFields } from "./wire-log.ts";
+import { isAppendCall } from "./wire-match.ts";
 
 type CutRule = Extract<WsRule, { fault: "cut" }>;
 type StallRule = Extract<WsRule, { fault: "stall" }>;
@@ -47,14 +48,14 @@ export class WsRelay {
   private pipe(direction: Direction): FramePipe {
     return new FramePipe(this.ctx, {
       deliver: (item) => this.deliver(direction, item),
-      heldByPartition: (item, window) =>
+      held: (item, hold) =>
         this.ctx.log.add({
           kind: "ws_fault",
           conn: this.conn,
           direction,
           frame: item.kind === "message" ? item.frame : undefined,
-          fault: "partition",
-          detail: `held until ${window.to_ms} ms`,
+          fault: hold.fault,
+          detail: `held until ${hold.window.to_ms} ms`,
         }),
     });
   }
@@ -81,6 +82,11 @@ export class WsRelay {
   private deliver(direction: Direction, item: PipeItem): void {
     const to = direction === "to_server" ? this.server : this.client;
     const from = direction === "to_server" ? this.client : this.server;
+    if (this.ctx.blackhole.swallows(this.client.socket)) {
+      // Closes, pings and pongs go the same way, unlogged: only messages are the wire's content.
+      if (item.kind === "message") this.ctx.log.add({ kind: "ws_fault", conn: this.conn, direction, frame: item.frame, fault: "blackhole", ...payloadFields(item.data, item.binary) });
+      return;
+    }
     if (item.kind === "close") {
       this.forwardClose(direction, item.code, item.reason, from, to);
       return;
@@ -94,6 +100,13 @@ export class WsRelay {
       if (item.kind === "ping") to.ws.ping(item.data);
       else to.ws.pong(item.data);
       return;
+    }
+    if (direction === "to_client" && !item.binary) {
+      const lost = this.ctx.loseReply(item.data);
+      if (lost !== undefined) return this.loseReply(item.frame, item.data, lost);
+    }
+    if (direction === "to_server" && !item.binary && isAppendCall(item.data)) {
+      this.ctx.appendCall({ kind: "ws_fault", conn: this.conn, direction, frame: item.frame });
     }
     this.ctx.log.add({ kind: "ws_frame", conn: this.conn, direction, frame: item.frame, ...payloadFields(item.data, item.binary) });
     to.ws.send(item.data, { binary: item.binary });
@@ -110,19 +123,31 @@ export class WsRelay {
     if (cut) this.cut(cut);
   }
 
-  /** Both TCP connections die at once; whatever was still inside the proxy is lost. */
   private cut(rule: CutRule): void {
     if (this.isCut) return;
-    this.isCut = true;
     this.ctx.log.add({ kind: "ws_fault", conn: this.conn, direction: rule.direction, frame: rule.after_frame, fault: "cut", detail: rule.how });
-    for (const direction of ["to_server", "to_client"] as const) {
-      for (const item of this.pipes[direction].abort()) {
-        if (item.kind === "message") this.discarded(direction, item.frame, item.data, item.binary, "cut");
+    this.sever(rule.direction, rule.how, "cut");
+  }
+
+  /** The server applied the ops this frame acks; the client never hears so, its connection dies. */
+  private loseReply(frame: number, data: Buffer, nth: number): void {
+    if (this.isCut) return;
+    this.ctx.log.add({ kind: "ws_fault", conn: this.conn, direction: "to_client", frame, fault: "lose_reply", ...payloadFields(data), detail: `applied reply ${nth}` });
+    // Both ends reset, as in a cut: a server holding a half-dead connection would leak it.
+    this.sever("to_client", "reset", "lose_reply");
+  }
+
+  /** Both TCP connections die at once; whatever was still inside the proxy is lost. */
+  private sever(direction: Direction, how: CutRule["how"], why: string): void {
+    this.isCut = true;
+    for (const d of ["to_server", "to_client"] as const) {
+      for (const item of this.pipes[d].abort()) {
+        if (item.kind === "message") this.discarded(d, item.frame, item.data, item.binary, why);
       }
     }
-    // The side that got frame k first, so its last bytes precede the FIN or RST.
-    const ends = rule.direction === "to_server" ? [this.server, this.client] : [this.client, this.server];
-    if (rule.how === "close") {
+    // The side that got the last frame first, so its last bytes precede the FIN or RST.
+    const ends = direction === "to_server" ? [this.server, this.client] : [this.client, this.server];
+    if (how === "close") {
       // A FIN queues behind the bytes already written: frame k still arrives.
       for (const end of ends) end.socket.end();
       return;

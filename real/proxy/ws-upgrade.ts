@@ -34,6 +34,13 @@ export function createWsUpgradeHandler(ctx: ProxyContext): (req: IncomingMessage
     }
     const conn = ++count;
     const path = req.url ?? "/";
+    // A dead host answers nothing: the client waits until restore() resets its connection.
+    const unanswered = (why: string): boolean => {
+      if (!ctx.blackhole.swallows(socket)) return false;
+      ctx.log.add({ kind: "ws_fault", conn, path, fault: "blackhole", detail: why });
+      return true;
+    };
+    if (unanswered("upgrade")) return;
     const refusedByRule = ctx.rules.ws?.some((r) => r.conn === conn && r.fault === "refuse") ?? false;
     const partitioned = partitionAt(ctx.rules, ctx.now()) !== undefined;
     if (refusedByRule || partitioned) {
@@ -60,10 +67,15 @@ export function createWsUpgradeHandler(ctx: ProxyContext): (req: IncomingMessage
     upstream.on("upgrade", (res: IncomingMessage) => {
       upstreamSocket = res.socket as Socket;
       ctx.track(upstreamSocket);
+      ctx.blackhole.linkUpstream(upstreamSocket, socket);
     });
     upstream.once("open", () => {
       settled = true;
       forget();
+      if (unanswered("upgrade, target accepted")) {
+        upstream.terminate();
+        return;
+      }
       if (upstream.protocol !== "") picked.set(req, upstream.protocol);
       wss.handleUpgrade(req, socket, head, (client) => {
         relayed = true;
@@ -78,6 +90,10 @@ export function createWsUpgradeHandler(ctx: ProxyContext): (req: IncomingMessage
       const chunks: Buffer[] = [];
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
       res.on("end", () => {
+        if (unanswered("upgrade, target refused")) {
+          upstream.terminate();
+          return;
+        }
         const body = Buffer.concat(chunks);
         const status = res.statusCode ?? 502;
         ctx.log.add({ kind: "ws_fault", conn, path, fault: "upstream_rejected", status, ...payloadFields(body) });
@@ -91,6 +107,7 @@ export function createWsUpgradeHandler(ctx: ProxyContext): (req: IncomingMessage
       if (settled || ctx.closed) return;
       settled = true;
       forget();
+      if (unanswered(`upgrade, target error ${err.code ?? err.message}`)) return;
       // What a client talking to a dead server directly would see: its connection fails.
       ctx.log.add({ kind: "ws_fault", conn, path, fault: "upstream_error", detail: err.code ?? err.message });
       resetSocket(socket);

@@ -9,13 +9,13 @@ import type { CrashAt } from "../processes/crash-at.ts";
  * point, the next entry's nth is counted from there.
  */
 export class CrashPlan {
-  readonly #entries: { point: CrashPoint; nth: number }[];
+  readonly #entries: { point: CrashPoint; nth: number; power_loss: boolean; torn: boolean }[];
   readonly #reached = new Map<CrashPoint, number>();
   #next = 0;
   #armed: CrashAt | null = null;
 
   constructor(scenario: Scenario, node: string) {
-    this.#entries = scenario.timeline.flatMap((a) => (a.action === "crash_at" && a.node === node && !a.power_loss ? [{ point: a.point as CrashPoint, nth: a.nth }] : [])).sort((a, b) => a.nth - b.nth);
+    this.#entries = scenario.timeline.flatMap((a) => (a.action === "crash_at" && a.node === node ? [{ point: a.point as CrashPoint, nth: a.nth, power_loss: a.power_loss, torn: a.torn }] : [])).sort((a, b) => a.nth - b.nth);
   }
 
   /** Where the next incarnation dies, if anywhere. */
@@ -25,11 +25,12 @@ export class CrashPlan {
     return this.#armed;
   }
 
-  /** The incarnation just armed died at its crash point. */
-  fired(): void {
+  /** The incarnation just armed died at its crash point: whether its host lost power there. */
+  fired(): { power_loss: boolean; torn: boolean } | null {
     const entry = this.#entries[this.#next];
-    if (!entry || !this.#armed) return;
+    if (!entry || !this.#armed) return null;
     this.#reached.set(entry.point, entry.nth);
     this.#next++;
+    return { power_loss: entry.power_loss, torn: entry.torn };
   }
 }

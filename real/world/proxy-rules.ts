@@ -10,16 +10,18 @@ import type { HttpRule, PartitionWindow, ProxyRules, WsRule } from "../proxy/rul
 // partitions are drawn in scenario time and scaled like every other time.
 
 /** How far ahead positions get a decision: more requests or connections than a real run makes. */
-const HTTP_POSITIONS = 5000;
-const WS_POSITIONS = 500;
+export const HTTP_POSITIONS = 5000;
+export const WS_POSITIONS = 500;
 /** Scenario time over which random partitions are drawn. */
 const PARTITION_SPAN_MS = 120_000;
 
-export function proxyRulesFor(scenario: Scenario, client: string, time_scale: number): ProxyRules {
+/** `origin_ms`: where scenario time 0 falls on the proxy's clock. */
+export function proxyRulesFor(scenario: Scenario, client: string, time_scale: number, origin_ms = 0): ProxyRules {
   const f = scenario.faults;
   const streams = new RandomStreams(scenario.seed);
   const s = (name: string) => streams.stream(`real/${client}/${name}`);
   const scaled = (ms: number) => Math.round(ms * time_scale);
+  const placed = (ms: number) => origin_ms + scaled(ms);
 
   const http: HttpRule[] = [];
   const explicitHttp = new Map(scenario.timeline.flatMap((a) => (a.action === "http" && a.node === client ? [[a.request, a] as const] : [])));
@@ -56,7 +58,7 @@ export function proxyRulesFor(scenario: Scenario, client: string, time_scale: nu
 
   const partition: PartitionWindow[] = [];
   for (const a of scenario.timeline) {
-    if (a.action === "partition" && (a.node === client || a.node === "all")) partition.push({ from_ms: scaled(a.at_ms), to_ms: scaled(a.at_ms + a.duration_ms) });
+    if (a.action === "partition" && (a.node === client || a.node === "all")) partition.push({ from_ms: placed(a.at_ms), to_ms: placed(a.at_ms + a.duration_ms) });
   }
   if (f.partition_per_min > 0) {
     const ps = s("partition");
@@ -64,12 +66,17 @@ export function proxyRulesFor(scenario: Scenario, client: string, time_scale: nu
       t += Math.ceil(-Math.log(1 - ps.next()) * (60_000 / f.partition_per_min));
       if (t > PARTITION_SPAN_MS) break;
       const duration = drawInt(ps, ...f.partition_ms);
-      partition.push({ from_ms: scaled(t), to_ms: scaled(t + duration) });
+      partition.push({ from_ms: placed(t), to_ms: placed(t + duration) });
     }
   }
   partition.sort((a, b) => a.from_ms - b.from_ms);
 
-  return { http, ws, partition: mergeOverlaps(partition), latency_ms: scenario.network.latency_ms[0] };
+  // A stall freezes the traffic already flowing, for the node it names.
+  const stall = scenario.timeline.flatMap((a) => (a.action === "stall" && a.node === client ? [{ from_ms: placed(a.at_ms), to_ms: placed(a.at_ms + a.duration_ms) }] : [])).sort((a, b) => a.from_ms - b.from_ms);
+  // The reply to the nth batch the server applied for this client is lost, as in sim/faults/reply-loss.ts.
+  const lose_reply = scenario.timeline.flatMap((a) => (a.action === "lose_reply" && a.node === client ? [a.nth_apply] : []));
+
+  return { http, ws, partition: mergeOverlaps(partition), latency_ms: scenario.network.latency_ms[0], ...(stall.length > 0 ? { stall: mergeOverlaps(stall) } : {}), ...(lose_reply.length > 0 ? { lose_reply } : {}) };
 }
 
 function mergeOverlaps(windows: readonly PartitionWindow[]): PartitionWindow[] {

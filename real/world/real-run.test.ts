@@ -65,17 +65,28 @@ describe("viewers, for real", () => {
 });
 
 describe("what real mode cannot run", () => {
-  test("a scenario with faults that have no real counterpart yet is refused, each named", async () => {
-    const scenario = named("disk-full-both-sides", "websocket");
+  // A request past the positions the proxy decides ahead: a valid scenario, but not one real mode can place.
+  const farFile = async () => {
+    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const file = join(mkdtempSync(join(tmpdir(), "replaysim-far-")), "far.json");
+    writeFileSync(file, JSON.stringify({ seed: 1, transports: ["rest"], clients: [{ ops: 3 }], timeline: [{ action: "http", node: "client-1", request: 6000, fault: "drop_request" }] }));
+    return file;
+  };
+
+  test("a scenario real mode cannot express is refused, each reason named, nothing started", async () => {
+    const scenario = resolveScenario(loadScenarioFile(await farFile()), "rest");
     await expect(runReal(scenario)).rejects.toThrow(NotRealError);
-    await expect(runReal(scenario)).rejects.toThrow(/timeline\[0\]: disk_full on server/);
+    await expect(runReal(scenario)).rejects.toThrow(/timeline\[0\]: http request 6000 on client-1: the proxy decides the first 5000 requests only/);
+    expect(liveChildren()).toBe(0);
   });
 
-  test("replaysim real on such a file: exit 2, the reasons on stderr, nothing started", async () => {
+  test("replaysim real on such a file: exit 2, the reasons on stderr", async () => {
     const err: string[] = [];
     const io: Io = { out: () => {}, err: (l) => err.push(l), tty: false };
-    expect(await main(["real", "--scenario", "scenarios/stall-longer-than-deadline.json"], io)).toBe(2);
-    expect(err.join("\n")).toMatch(/stall on client-1: no real counterpart yet/);
+    expect(await main(["real", "--scenario", await farFile()], io)).toBe(2);
+    expect(err.join("\n")).toMatch(/http request 6000 on client-1/);
   });
 });
 

@@ -1,5 +1,4 @@
-import Database from "better-sqlite3";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_LIMITS, opBodyBytesMax } from "../../protocol/limits.ts";
@@ -9,26 +8,30 @@ import { checkAll } from "../../sim/checkers/index.ts";
 import type { Violation } from "../../sim/checker-names.ts";
 import { History } from "../../sim/history/history.ts";
 import { viewDigest } from "../../sim/view-digest.ts";
-import { drawInt } from "../../sim/kernel/draw.ts";
+import { drawChance, drawInt, drawPick } from "../../sim/kernel/draw.ts";
 import { RandomStreams } from "../../sim/kernel/prng.ts";
 import { outboxAsCommitted } from "../../sim/nodes/client-node.ts";
-import { emptyObserved, type CommittedOp, type FinalClient, type FinalViewer, type Outcome, type RunRecord, type ShareInfo } from "../../sim/run-record.ts";
+import type { FinalClient, ForbiddenProbe, Outcome, RunRecord, ShareInfo } from "../../sim/run-record.ts";
 import type { Scenario } from "../../sim/scenario/schema.ts";
 import { agentSession, scriptSteps } from "../../sim/workload/agent-session.ts";
-import { finalShares, serverViewFrom } from "../../sim/world/final-state.ts";
-import { type ClientProcess, startClientProcess } from "../processes/client-process.ts";
-import { type ViewerProcess, startViewerProcess } from "../processes/viewer-process.ts";
-import type { FromViewerChild, ViewerChildConfig } from "../processes/viewer-protocol.ts";
-import { viewerAsCommitted } from "../../sim/nodes/viewer-node.ts";
-import type { ClientChildConfig, FromClientChild } from "../processes/client-protocol.ts";
+import { finalShares } from "../../sim/world/final-state.ts";
+import { startClientProcess } from "../processes/client-process.ts";
+import { startViewerProcess } from "../processes/viewer-process.ts";
+import type { FromViewerChild } from "../processes/viewer-protocol.ts";
+import type { FromClientChild } from "../processes/client-protocol.ts";
 import type { CrashAt } from "../processes/crash-at.ts";
 import { type ServerProcess, startServerProcess } from "../processes/server-process.ts";
 import { type FaultProxy, startFaultProxy } from "../proxy/fault-proxy.ts";
-import { jsonValues, scanWire } from "../../sim/observe/wire-parse.ts";
 import { proxyRulesFor } from "./proxy-rules.ts";
-import { seqBodies } from "../processes/workload-steps.ts";
+import { seqOfStep } from "../processes/workload-steps.ts";
 import { CrashPlan } from "./crash-plan.ts";
+import { readCopy } from "./read-copy.ts";
+import { networkFaults, recordOf } from "./real-record.ts";
+import type { ClientSlot, ViewerSlot } from "./slots.ts";
 import { NotRealError, unsupported } from "./unsupported.ts";
+import { RealDiskFull } from "./disk-full-windows.ts";
+import { powerLossOnFiles } from "./power-loss.ts";
+import type { Synchronous } from "../../sim/storage/db-files.ts";
 
 // A scenario run for real: the server and every client as child processes on
 // their own SQLite files, over real TCP on loopback, crashes as SIGKILL and
@@ -66,46 +69,6 @@ const WALL_MS_DEFAULT = 60_000;
 /** Scenario time over which random crashes are drawn (the workload is over long before, in real time). */
 const RANDOM_SPAN_MS = 120_000;
 
-interface ClientSlot {
-  index: number;
-  name: string;
-  share: ShareInfo;
-  config: ClientChildConfig;
-  incarnation: number;
-  process: ClientProcess | null;
-  /** Between this client and the server: the network faults, and the wire record. */
-  proxy: FaultProxy;
-  producer: string;
-  /** seq → op id and when, from its reports. */
-  enqueued: Map<number, { op_id: string; t: number }>;
-  workload_done: boolean;
-  drained: boolean;
-  stopped: FinalClient["stopped"];
-  /** Set once the harness stops it for good: its exit is then no crash. */
-  expecting_exit: boolean;
-  starting: Promise<unknown> | null;
-}
-
-interface ViewerSlot {
-  index: number;
-  name: string;
-  share: ShareInfo;
-  secret: "valid" | "wrong";
-  config: ViewerChildConfig;
-  proxy: FaultProxy;
-  incarnation: number;
-  process: ViewerProcess | null;
-  starting: Promise<unknown> | null;
-  viewer_id: string;
-  cursor: number;
-  started: boolean;
-  left: boolean;
-  /** Up when the run ended (read before the harness stops everyone). */
-  up_at_end: boolean;
-  stopped: FinalViewer["stopped"];
-  expecting_exit: boolean;
-}
-
 export async function runReal(scenario: Scenario, options: RealRunOptions = {}): Promise<RealRunResult> {
   const reasons = unsupported(scenario);
   if (reasons.length > 0) throw new NotRealError(`this scenario cannot run for real yet:\n  ${reasons.join("\n  ")}`);
@@ -118,7 +81,10 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
   const now = () => Math.round(performance.now() - started);
   const history = new History();
   const timers = new Set<NodeJS.Timeout>();
+  /** Set as the run ends: from then on nothing is scheduled or restarted (a process dying while others stop would come back after the run). */
+  let ending = false;
   const later = (ms: number, fn: () => void) => {
+    if (ending) return;
     const timer = setTimeout(() => {
       timers.delete(timer);
       fn();
@@ -135,6 +101,28 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
   const started_kills: (() => void)[] = [];
   const proxies: FaultProxy[] = [];
   const plans = new Map<string, CrashPlan>();
+  /** Faults the harness itself made, by kind (the proxies count theirs). */
+  const harnessFaults: Record<string, number> = {};
+  const count = (kind: string) => void (harnessFaults[kind] = (harnessFaults[kind] ?? 0) + 1);
+  const revokes: { share_index: number; t: number }[] = [];
+  const forbidden: ForbiddenProbe[] = [];
+  const streams0 = new RandomStreams(scenario.seed);
+  const silentStream = streams0.stream("real/silent");
+  /** Nodes the harness is killing with their host's power, and whether the WAL tears. */
+  const powerLosses = new Map<string, { torn: boolean }>();
+  /** A restart delay the action that killed a node set (scenario ms), used once. */
+  const restartAfterOverride = new Map<string, number>();
+  /** While the server is silently dead, every proxy black-holes; its restart ends that. */
+  let blackholed = false;
+  const blackholeAll = () => {
+    blackholed = true;
+    for (const proxy of proxies) proxy.blackhole();
+  };
+  const restoreAll = () => {
+    if (!blackholed) return;
+    blackholed = false;
+    for (const proxy of proxies) proxy.restore();
+  };
   const planOf = (node: string) => plans.get(node) ?? plans.set(node, new CrashPlan(scenario, node)).get(node)!;
   /** Where this node's next incarnation dies, if anywhere (its crash_at entries, one per incarnation). */
   const crashAtFor = (node: string): CrashAt | null => planOf(node).arm();
@@ -145,15 +133,44 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
     harnessKills.add(node);
     kill();
   };
-  /** Why a node's process ended: its own crash point (its plan moves on), the harness's SIGKILL, or something else. */
-  const causeOf = (node: string, signal: NodeJS.Signals | null): string => {
-    if (signal !== "SIGKILL") return `exit (${signal ?? "code"})`;
-    if (harnessKills.delete(node)) return "harness";
-    planOf(node).fired();
-    return "crash_point";
+  /** Why a node's process ended: its own crash point (its plan moves on), the harness's SIGKILL, or something else; and whether its host lost power. */
+  const causeOf = (node: string, signal: NodeJS.Signals | null): { cause: string; power: { torn: boolean } | null } => {
+    if (signal !== "SIGKILL") return { cause: `exit (${signal ?? "code"})`, power: null };
+    if (harnessKills.delete(node)) {
+      const power = powerLosses.get(node) ?? null;
+      powerLosses.delete(node);
+      return { cause: "harness", power };
+    }
+    const fired = planOf(node).fired();
+    return { cause: "crash_point", power: fired?.power_loss ? { torn: fired.torn } : null };
+  };
+  /**
+   * The host of a node the kernel just let go lost power: its files keep only
+   * what was durable (real/world/power-loss.ts), before anything reopens them.
+   */
+  const losePower = (node: string, path: string, synchronous: Synchronous, torn: boolean, cause: string, committed: () => string[]) => {
+    const before = committed();
+    const ps = streams0.stream(`real/power/${node}`);
+    let report: ReturnType<typeof powerLossOnFiles>;
+    try {
+      report = powerLossOnFiles(path, synchronous, (n) => drawInt(ps, 0, n - 1), { torn, killedAnywhere: true });
+    } catch (error) {
+      // The files stay as the kernel left them: a plain kill, said so.
+      count("power_loss_not_applied");
+      options.stderr?.(node, `power loss not applied: ${String((error as Error)?.message ?? error)}`);
+      return;
+    }
+    count("power_loss");
+    const after = new Set(committed());
+    history.record(now(), node, "power_loss", { cause, synchronous, commits_kept: report.commits_kept, commits_lost: report.commits_lost, torn: report.torn, ops_lost: before.filter((op) => !after.has(op)) });
   };
   const restartStream = new RandomStreams(scenario.seed).stream("real/restart");
   const restartAfterFor = (node: string): number => {
+    const override = restartAfterOverride.get(node);
+    if (override !== undefined) {
+      restartAfterOverride.delete(node);
+      return Math.round(override * scale);
+    }
     const a = scenario.timeline.find((x) => (x.action === "crash_at" || x.action === "crash") && x.node === node);
     return Math.round((a && "restart_after_ms" in a ? a.restart_after_ms : drawInt(restartStream, ...scenario.faults.restart_after_ms)) * scale);
   };
@@ -170,32 +187,44 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
 
   const startServer = async (crash_at: CrashAt | null) => {
     serverIncarnation++;
-    const s = await startServerProcess({ db_path: serverDb, seed: scenario.seed, port: serverPort, crash_at, crash_chance: chanceFor("server"), variant: scenario.variant, mutant: scenario.mutant, options: scenario.options }, stderr("server"));
+    const s = await startServerProcess({ db_path: serverDb, seed: scenario.seed, port: serverPort, crash_at, crash_chance: chanceFor("server"), variant: scenario.variant, mutant: scenario.mutant, options: scenario.options, disk_full: diskFull.isFull("server"), synchronous: scenario.storage.synchronous }, stderr("server"));
     serverPort = Number(new URL(s.url).port);
     server = s;
     started_kills.push(s.kill);
     void s.exited.then(({ signal }) => {
       if (serverStopping || server !== s) return;
       crashes++;
-      history.record(now(), "server", "crash", { cause: causeOf("server", signal) });
+      const { cause, power } = causeOf("server", signal);
+      history.record(now(), "server", "crash", power ? { cause, power_loss: true } : blackholed ? { cause, silent: true } : { cause });
       server = null;
+      if (power) {
+        blackholeAll();
+        losePower("server", serverDb, s.synchronous, power.torn, cause, () => readCopy(dir, serverDb, (db) => db.prepare(`SELECT producer_id || '#' || seq FROM share_log ORDER BY cursor`).pluck().all() as string[]));
+      }
       later(healed_at !== null ? 0 : restartAfterFor("server"), () => restartServer().catch(() => {}));
     });
     return s;
   };
   const serverStart: { starting: Promise<unknown> | null } = { starting: null };
   const restartServer = () =>
-    restartOnce(serverStart, !server && !serverStopping, () =>
+    restartOnce(serverStart, !ending && !server && !serverStopping, () =>
       startServer(crashAtFor("server")).then(() => {
         restarts++;
         history.record(now(), "server", "restart", { incarnation: serverIncarnation, cursors: {} });
+        // The host is back: connections the dead one black-holed end in a reset.
+        restoreAll();
+        void keepAdversaryWriter();
       }),
     );
 
   const onMessage = (slot: ClientSlot, incarnation: number) => (m: FromClientChild) => {
     if (incarnation !== slot.incarnation) return;
     const t = now();
-    if (m.type === "enqueued") slot.enqueued.set(m.seq, { op_id: m.op_id, t });
+    if (m.type === "enqueuing") slot.enqueuing = m.index;
+    else if (m.type === "enqueued") {
+      slot.enqueuing = null;
+      slot.enqueued.set(m.seq, { op_id: m.op_id, t });
+    }
     else if (m.type === "probe") history.recordProbe(t, slot.name, m.event);
     else if (m.type === "workload_done") slot.workload_done = true;
     else if (m.type === "drained") slot.drained = true;
@@ -206,7 +235,7 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
     slot.drained = false;
     slot.workload_done = false;
     const incarnation = slot.incarnation;
-    const p = await startClientProcess({ ...slot.config, incarnation, crash_at, crash_chance: chanceFor("client"), share: incarnation === 1 ? slot.config.share : null }, onMessage(slot, incarnation), stderr(slot.name));
+    const p = await startClientProcess({ ...slot.config, incarnation, crash_at, crash_chance: chanceFor("client"), share: incarnation === 1 ? slot.config.share : null, disk_full: diskFull.isFull(slot.name) }, onMessage(slot, incarnation), stderr(slot.name));
     slot.process = p;
     started_kills.push(p.kill);
     slot.producer = p.ready.producer;
@@ -215,12 +244,23 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
       slot.process = null;
       if (slot.expecting_exit) return;
       crashes++;
-      history.record(now(), slot.name, "crash", { cause: causeOf(slot.name, signal) });
+      const { cause, power } = causeOf(slot.name, signal);
+      history.record(now(), slot.name, "crash", power ? { cause, power_loss: true } : { cause });
+      if (power) {
+        losePower(slot.name, slot.config.outbox_path, p.ready.synchronous, power.torn, cause, () => {
+          const outbox = readCopy(dir, slot.config.outbox_path, outboxAsCommitted);
+          return [...outbox.pending.map((op) => String(op.seq)), ...Array.from({ length: outbox.acked_seq }, (_, i) => String(i + 1))];
+        });
+      }
+      // Died inside an enqueue that did not commit: the op is dropped, as the simulator's agent drops it.
+      const interrupted = slot.enqueuing;
+      slot.enqueuing = null;
+      if (interrupted !== null && readCopy(dir, slot.config.outbox_path, outboxAsCommitted).last_enqueued_seq < seqOfStep(slot.config.steps, interrupted, slot.config.dropped)) slot.config.dropped.push(interrupted);
       later(healed_at !== null ? 0 : restartAfterFor(slot.name), () => restartClient(slot).catch(() => {}));
     });
   };
   const restartClient = (slot: ClientSlot) =>
-    restartOnce(slot, !slot.process && !slot.expecting_exit, () =>
+    restartOnce(slot, !ending && !slot.process && !slot.expecting_exit, () =>
       startClient(slot, crashAtFor(slot.name)).then(() => {
         restarts++;
         history.record(now(), slot.name, "restart", { acked_seq: 0, pending: 0, cursor: 0 });
@@ -245,29 +285,69 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
       v.process = null;
       if (v.expecting_exit) return;
       crashes++;
-      history.record(now(), v.name, "crash", { cause: causeOf(v.name, signal) });
+      history.record(now(), v.name, "crash", { cause: causeOf(v.name, signal).cause });
       later(healed_at !== null ? 0 : restartAfterFor(v.name), () => restartViewer(v).catch(() => {}));
     });
   };
   const restartViewer = (v: ViewerSlot) =>
-    restartOnce(v, !v.process && !v.expecting_exit && !v.left && !v.stopped, () =>
+    restartOnce(v, !ending && !v.process && !v.expecting_exit && !v.left && !v.stopped, () =>
       startViewer(v, crashAtFor(v.name)).then(() => {
         restarts++;
         history.record(now(), v.name, "restart", { cursor: v.cursor, joined: true });
       }),
     );
 
+  const diskFull = new RealDiskFull(history, now, later, (node, full) => {
+    if (node === "server") void server?.setDiskFull(full).catch(() => {});
+    else slots.find((x) => x.name === node)?.process?.tell({ type: "disk_full", full });
+  });
+  let shares: ShareInfo[] = [];
+  const adversaryShare = (index: number) => {
+    const share = shares[index]!;
+    return { index, id: share.id, secret: share.secret, other: shares.find((x) => x && x.id !== share.id)?.id ?? null };
+  };
+  const staleAttempt = scenario.timeline.find((a) => a.action === "forbidden" && a.attempt === "stale_append");
+  /** The adversary keeps an early writer when a stale attempt is planned (at the start and after each server restart). */
+  const keepAdversaryWriter = async () => {
+    if (staleAttempt?.action === "forbidden" && server && shares[staleAttempt.share]) await server.keepWriter(adversaryShare(staleAttempt.share)).catch(() => {});
+  };
+  /** The world's admin revokes a share through the server, rotating its secret when asked. */
+  const revoke = async (index: number, rotate: boolean) => {
+    const share = shares[index]!;
+    const at = now();
+    if (!server) return history.record(at, "admin", "revoke_skipped", { share: share.id, reason: "server down" });
+    const answer = await server.revoke(share.id, share.secret, rotate).catch((e: unknown) => ({ skipped: `server died: ${String((e as Error)?.message ?? e)}`, epoch: 0, secret: null }));
+    if (answer.skipped) return history.record(at, "admin", "revoke_skipped", { share: share.id, reason: answer.skipped });
+    count("revoke");
+    revokes.push({ share_index: index, t: at });
+    if (answer.secret !== null) {
+      share.secret = answer.secret;
+      share.secret_rotated_at = at;
+    }
+  };
+  const attemptForbidden = async (attempt: Extract<Scenario["timeline"][number], { action: "forbidden" }>) => {
+    const t = now();
+    const share = shares[attempt.share]!;
+    const skipped = (message: string) => ({ attempt: attempt.attempt, share: share.id, outcome: "skipped" as const, code: null, message, state_changed: false });
+    const data = server ? await server.forbidden(attempt.attempt, adversaryShare(attempt.share)).catch(() => skipped("the server went down")) : skipped("the server is down");
+    forbidden.push({ t, ...data });
+    history.record(now(), "adversary", "forbidden_probe", data);
+  };
+
   let outcome: Outcome = "drained";
   let record: RunRecord | null = null;
   try {
     const s = await startServer(crashAtFor("server"));
-    const shares: ShareInfo[] = [];
     for (const index of [...new Set(scenario.clients.map((c, i) => c.share ?? i))].sort((a, b) => a - b)) {
       const created = await s.createShare(`session-${index}`);
       shares[index] = { index, id: created.share_id, secret: created.secret, secret_rotated_at: null };
     }
     history.record(now(), "server", "start", { shares: shares.filter(Boolean).map((sh) => sh.id) });
+    await keepAdversaryWriter();
 
+    // Scenario time 0, on the run's clock: the timeline, the viewers' joins, random faults and the proxies' windows count from here.
+    const origin = now();
+    const atScenario = (ms: number, fn: () => void) => later(Math.max(0, origin + ms - now()), fn);
     const streams = new RandomStreams(scenario.seed);
     const bodyMax = opBodyBytesMax(DEFAULT_LIMITS);
     for (const [i, spec] of scenario.clients.entries()) {
@@ -286,7 +366,11 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
             ...(scenario.workload.mix ? { mix: scenario.workload.mix } : {}),
           });
       const share = shares[shareIndex]!;
-      const proxy = await startFaultProxy({ target: s.url, rules: proxyRulesFor(scenario, name, scale), ...(options.dir ? { logFile: join(dir, `${name}.wire.jsonl`) } : {}) });
+      const revokesAtCall = scenario.timeline.filter((a) => a.action === "revoke_at_call" && a.node === name);
+      const onAppendCall = (nth: number) => {
+        for (const a of revokesAtCall) if (a.action === "revoke_at_call" && a.nth === nth && healed_at === null) void revoke(a.share, a.rotate_secret);
+      };
+      const proxy = await startFaultProxy({ target: s.url, rules: proxyRulesFor(scenario, name, scale, origin), onAppendCall, now, ...(options.dir ? { logFile: join(dir, `${name}.wire.jsonl`) } : {}) });
       proxies.push(proxy);
       slots.push({
         index: i,
@@ -297,6 +381,7 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
         proxy,
         producer: "",
         enqueued: new Map(),
+        enqueuing: null,
         workload_done: false,
         drained: false,
         stopped: null,
@@ -312,11 +397,14 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
           share: { share_id: share.id, secret: spec.secret === "valid" ? share.secret : `wrong-${share.secret}` },
           settings: { ...scenario.client, scope: spec.scope },
           steps: [...steps].map((st: { body: OpBody; gap_ms: number }) => ({ body: st.body, gap_ms: Math.min(st.gap_ms, gapMax) })),
+          dropped: [],
           crash_at: null,
           crash_chance: null,
           variant: scenario.variant,
           mutant: scenario.mutant,
           options: scenario.options,
+          disk_full: false,
+          synchronous: scenario.storage.synchronous,
         },
       });
     }
@@ -330,7 +418,7 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
     for (const [i, spec] of scenario.viewers.entries()) {
       const name = `viewer-${i + 1}`;
       const share = shares[spec.share]!;
-      const proxy = await startFaultProxy({ target: s.url, rules: proxyRulesFor(scenario, name, scale), ...(options.dir ? { logFile: join(dir, `${name}.wire.jsonl`) } : {}) });
+      const proxy = await startFaultProxy({ target: s.url, rules: proxyRulesFor(scenario, name, scale, origin), now, ...(options.dir ? { logFile: join(dir, `${name}.wire.jsonl`) } : {}) });
       proxies.push(proxy);
       const v: ViewerSlot = {
         index: i,
@@ -367,14 +455,14 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
       viewers.push(v);
       const joinAt = Math.round(spec.join_at_ms * scale);
       lastActionAt = Math.max(lastActionAt, joinAt, Math.round((spec.leave_at_ms ?? 0) * scale));
-      later(joinAt, () => {
+      atScenario(joinAt, () => {
         v.starting = startViewer(v, crashAtFor(name)).then(() =>
           history.record(now(), name, "start", { viewer: v.viewer_id, share: share.id, from_cursor: spec.from_cursor, secret: spec.secret }),
         );
         void v.starting.finally(() => (v.starting = null));
       });
       if (spec.leave_at_ms !== undefined) {
-        later(Math.round(spec.leave_at_ms * scale), () => {
+        atScenario(Math.round(spec.leave_at_ms * scale), () => {
           v.left = true;
           v.expecting_exit = true;
           void v.process?.stop();
@@ -383,36 +471,85 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
       }
     }
 
-    // Timed crashes, on the scaled clock.
+    // The timeline's actions at a time, on the scaled clock, while faults last.
+    const killOf = (node: string) => (node === "server" ? server : (slots.find((x) => x.name === node) ?? viewers.find((x) => x.name === node))?.process)?.kill;
     for (const a of scenario.timeline) {
-      if (a.action !== "crash") continue;
+      if (!("at_ms" in a)) continue;
       const at = Math.round(a.at_ms * scale);
-      lastActionAt = Math.max(lastActionAt, at + Math.round(a.restart_after_ms * scale));
-      later(at, () => {
-        const target = a.node === "server" ? server : (slots.find((x) => x.name === a.node) ?? viewers.find((x) => x.name === a.node))?.process;
-        harnessKill(a.node, target?.kill);
+      lastActionAt = Math.max(lastActionAt, at + Math.round(("restart_after_ms" in a ? a.restart_after_ms : 0) * scale), at + Math.round(("duration_ms" in a ? a.duration_ms : 0) * scale));
+      atScenario(at, () => {
+        if (healed_at !== null) return;
+        switch (a.action) {
+          case "crash":
+            return crashNode(a.node, "timeline", a.restart_after_ms);
+          case "power_loss":
+            if (!killOf(a.node)) return;
+            powerLosses.set(a.node, { torn: a.torn });
+            return crashNode(a.node, "timeline", a.restart_after_ms);
+          case "disk_full":
+            count("disk_full");
+            return diskFull.open(a.node, Math.round(a.duration_ms * scale));
+          case "stall":
+            // The proxy holds the traffic (its stall rules); this marks it on the history.
+            count("stall");
+            return history.record(now(), a.node, "stall", { duration_ms: Math.round(a.duration_ms * scale) });
+          case "partition":
+            return;
+          case "revoke":
+            return void revoke(a.share, a.rotate_secret);
+          case "forbidden":
+            return void attemptForbidden(a);
+        }
       });
     }
 
     // Random crashes: Poisson in scenario time, per node, while the workload runs, as in the simulator.
+    /**
+     * The harness SIGKILLs a node (a timed or random crash, or a power loss
+     * planned in `powerLosses`). A server whose host dies silently, or loses
+     * power, black-holes first: the proxies swallow everything until it is back.
+     */
+    const crashNode = (node: string, _cause: string, restart_after_ms?: number) => {
+      const kill = killOf(node);
+      if (!kill) return;
+      if (restart_after_ms !== undefined) restartAfterOverride.set(node, restart_after_ms);
+      if (node === "server" && (powerLosses.has(node) || drawChance(silentStream, scenario.faults.crash_silent))) {
+        if (!powerLosses.has(node)) count("crash_silent");
+        blackholeAll();
+      }
+      harnessKill(node, kill);
+    };
     const randomKills = (node: string, per_min: number, kill: () => void) => {
       if (per_min <= 0) return;
       const ps = new RandomStreams(scenario.seed).stream(`real/crash/${node}`);
       for (let t = Math.ceil(-Math.log(1 - ps.next()) * (60_000 / per_min)); t <= RANDOM_SPAN_MS; t += Math.ceil(-Math.log(1 - ps.next()) * (60_000 / per_min))) {
-        later(Math.round(t * scale), () => healed_at === null && kill());
+        atScenario(Math.round(t * scale), () => healed_at === null && kill());
       }
     };
-    randomKills("server", scenario.faults.server_crash_per_min, () => harnessKill("server", server?.kill));
-    for (const slot of slots) randomKills(slot.name, scenario.faults.client_crash_per_min, () => harnessKill(slot.name, slot.process?.kill));
-    for (const v of viewers) randomKills(v.name, scenario.faults.viewer_crash_per_min, () => harnessKill(v.name, v.process?.kill));
+    randomKills("server", scenario.faults.server_crash_per_min, () => crashNode("server", "random"));
+    for (const slot of slots) randomKills(slot.name, scenario.faults.client_crash_per_min, () => crashNode(slot.name, "random"));
+    for (const v of viewers) randomKills(v.name, scenario.faults.viewer_crash_per_min, () => crashNode(v.name, "random"));
+    const randomPowerLoss = (node: string) => () => {
+      if (!killOf(node)) return;
+      powerLosses.set(node, { torn: drawChance(streams0.stream(`real/torn/${node}`), scenario.faults.torn_wal) });
+      crashNode(node, "random");
+    };
+    randomKills("power_loss/server", scenario.faults.server_power_loss_per_min, randomPowerLoss("server"));
+    for (const slot of slots) randomKills(`power_loss/${slot.name}`, scenario.faults.client_power_loss_per_min, randomPowerLoss(slot.name));
+    const ds = streams0.stream("real/disk_full");
+    randomKills("disk_full", scenario.faults.disk_full_per_min, () => {
+      count("disk_full");
+      diskFull.open(drawPick(ds, ["server", ...slots.map((x) => x.name)]), Math.round(drawInt(ds, ...scenario.faults.disk_full_ms) * scale));
+    });
 
     // The workload, then the liveness phase: everything up, until every client drained or stopped, or the wall budget is spent.
     const deadline = started + wall_ms;
     const poll = () => new Promise<void>((resolve) => setTimeout(resolve, 20));
-    while (performance.now() < deadline && !(slots.every((x) => x.workload_done || x.stopped) && now() >= lastActionAt)) await poll();
+    while (performance.now() < deadline && !(slots.every((x) => x.workload_done || x.stopped) && now() >= origin + lastActionAt)) await poll();
     healed_at = now();
     history.record(healed_at, "world", "heal", {});
     for (const proxy of proxies) proxy.heal();
+    diskFull.closeAll();
     if (!server) await restartServer();
     for (const slot of slots) if (!slot.process && !slot.stopped) await restartClient(slot);
     // A viewer whose process is still starting has joined: wait for it.
@@ -429,13 +566,12 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
     }
     for (const v of viewers) v.up_at_end = v.process !== null;
   } finally {
+    ending = true;
     for (const t of timers) clearTimeout(t);
     // A process still starting would come up after the stops below and keep the harness alive.
     await Promise.all([serverStart.starting, ...slots.map((x) => x.starting), ...viewers.map((x) => x.starting)].map((p) => p?.catch(() => {})));
-    for (const slot of [...slots, ...viewers]) {
-      slot.expecting_exit = true;
-      await slot.process?.stop();
-    }
+    for (const slot of [...slots, ...viewers]) slot.expecting_exit = true;
+    for (const slot of [...slots, ...viewers]) await slot.process?.stop();
     serverStopping = true;
     await (server as ServerProcess | null)?.stop();
     await Promise.all(proxies.map((p) => p.close()));
@@ -443,7 +579,8 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
     for (const kill of started_kills) kill();
   }
   const end_t = now();
-  record = recordOf(scenario, dir, slots, viewers, history, outcome, end_t, healed_at);
+  record = { ...recordOf(scenario, dir, slots, viewers, history, outcome, end_t, healed_at), revokes, rotated: shares.filter((sh) => sh && sh.secret_rotated_at !== null).map((sh) => ({ share_index: sh.index, t: sh.secret_rotated_at! })) };
+  record.observed.forbidden.push(...forbidden);
   const { violations, expected } = expectedLosses(record, scenario.storage.synchronous, checkAll(record));
   for (const v of violations) history.record(end_t, "checker", "violation", { checker: v.checker, anomaly: v.anomaly, message: v.message });
   const verdict = violations.length === 0 ? "pass" : "fail";
@@ -457,7 +594,7 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
     violations,
     ...(expected.length > 0 ? { expected } : {}),
     outcome,
-    stats: { ops: record.committed.length, applied: record.shares.reduce((n, s) => n + s.log.length, 0), crashes, restarts, wall_ms: end_t, faults_by_kind: networkFaults([...slots, ...viewers]) },
+    stats: { ops: record.committed.length, applied: record.shares.reduce((n, s) => n + s.log.length, 0), crashes, restarts, wall_ms: end_t, faults_by_kind: { ...networkFaults([...slots, ...viewers]), ...harnessFaults } },
     final: {
       clients: record.clients.map((c) => ({ node: c.node, producer: c.producer, pending: c.pending.length, acked_seq: c.acked_seq, stopped: c.stopped })),
       shares: record.shares.map((s) => ({ index: s.index, id: s.id, cursor: s.cursor, view_digest: viewDigest(s.view) })),
@@ -479,79 +616,4 @@ async function restartOnce(holder: { starting: Promise<unknown> | null }, needed
   } finally {
     holder.starting = null;
   }
-}
-
-/** Opens a copy of a database's files (the process's own stay as the kernel left them). */
-function readCopy<T>(dir: string, path: string, read: (db: Database.Database) => T): T {
-  const copies = join(dir, "copies");
-  mkdirSync(copies, { recursive: true });
-  const copy = join(copies, `${path.split("/").pop()}-${Math.random().toString(36).slice(2)}`);
-  for (const suffix of ["", "-wal"]) if (existsSync(path + suffix)) cpSync(path + suffix, copy + suffix);
-  const db = new Database(copy);
-  try {
-    return read(db);
-  } finally {
-    db.close();
-  }
-}
-
-function recordOf(scenario: Scenario, dir: string, slots: readonly ClientSlot[], viewers: readonly ViewerSlot[], history: History, outcome: Outcome, end_t: number, healed_at: number | null): RunRecord {
-  const shares = [...new Map(slots.map((s) => [s.share.index, s.share])).values()];
-  const finals = readCopy(dir, join(dir, "server.db"), (db) => finalShares(db, shares));
-  const committed: CommittedOp[] = [];
-  const clients: FinalClient[] = slots.map((slot) => {
-    const bodies = seqBodies(slot.config.steps);
-    const outbox = readCopy(dir, slot.config.outbox_path, outboxAsCommitted);
-    const applied = new Map(finals.flatMap((sh) => sh.log.filter((r) => r.producer_id === slot.producer).map((r) => [r.seq, r.op_id] as const)));
-    const pending = new Map(outbox.pending.map((op) => [op.seq, op.op_id]));
-    for (let seq = 1; seq <= outbox.last_enqueued_seq; seq++) {
-      const told = slot.enqueued.get(seq);
-      const op_id = told?.op_id ?? pending.get(seq) ?? applied.get(seq) ?? `unknown_${slot.name}_${seq}`;
-      committed.push({ node: slot.name, producer: slot.producer, share_index: slot.share.index, seq, op_id, body: bodies[seq - 1]!, t: told?.t ?? end_t });
-    }
-    const spec = scenario.clients[slot.index]!;
-    return { node: slot.name, producer: slot.producer, share_index: slot.share.index, scope: spec.scope, secret: spec.secret, up: true, pending: outbox.pending, acked_seq: outbox.acked_seq, cursor: outbox.cursor, stopped: slot.stopped };
-  });
-  committed.sort((a, b) => a.t - b.t);
-  const finalViewers: FinalViewer[] = viewers.map((v) => {
-    const committed = v.started ? readCopy(dir, v.config.db_path, viewerAsCommitted) : { viewer_id: "", cursor: 0, epoch: 0, joined: false, log: [], view: null };
-    const expected_view = committed.joined ? readCopy(dir, join(dir, "server.db"), (db) => serverViewFrom(db, v.share.id, committed.cursor)) : null;
-    return { ...committed, expected_view, node: v.name, share_index: v.share.index, secret: v.secret, started: v.started, left: v.left, up: v.up_at_end, stopped: v.stopped };
-  });
-  return { outcome, end_t, healed_at, history: history.events, committed, shares: finals, clients, viewers: finalViewers, rotated: [], revokes: [], observed: { ...emptyObserved(), errors_told: errorsTold([...slots, ...viewers]), served: servedToViewers(viewers) } };
-}
-
-/** What reached each client from the server, read off its proxy's log: the error codes it was told. */
-function errorsTold(slots: readonly { name: string; proxy: FaultProxy }[]): Record<string, string[]> {
-  const told: Record<string, string[]> = {};
-  for (const slot of slots) {
-    for (const e of slot.proxy.log()) {
-      const toClient = (e.kind === "ws_frame" && e.direction === "to_client") || e.kind === "http_response";
-      if (!toClient || e.body === undefined || e.detail === "duplicate" || e.detail === "binary") continue;
-      for (const code of scanWire(jsonValues(e.body)).codes) if (!(told[slot.name] ??= []).includes(code)) told[slot.name]!.push(code);
-    }
-  }
-  return told;
-}
-
-/** Log entries and snapshots the server sent each viewer, read off its proxy's log (credentials are not read yet: null). */
-function servedToViewers(viewers: readonly ViewerSlot[]): RunRecord["observed"]["served"] {
-  const served: RunRecord["observed"]["served"] = [];
-  for (const v of viewers) {
-    for (const e of v.proxy.log()) {
-      const toViewer = (e.kind === "ws_frame" && e.direction === "to_client") || e.kind === "http_response";
-      if (!toViewer || e.body === undefined || e.detail === "duplicate" || e.detail === "binary") continue;
-      const scan = scanWire(jsonValues(e.body));
-      if (scan.entries.length === 0 && scan.snapshots.length === 0) continue;
-      served.push({ t: Math.round(e.t_ms), node: v.name, share: v.share.id, cursors: scan.entries, snapshot: scan.snapshots[0] ?? null, credential: null, share_epoch: 0 });
-    }
-  }
-  return served;
-}
-
-/** The network faults that took effect, by kind, from every proxy's log. */
-function networkFaults(slots: readonly { proxy: FaultProxy }[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const slot of slots) for (const e of slot.proxy.log()) if (e.fault && e.fault !== "discarded") counts[e.fault] = (counts[e.fault] ?? 0) + 1;
-  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : 1)));
 }

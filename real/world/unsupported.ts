@@ -1,34 +1,24 @@
 import type { Scenario } from "../../sim/scenario/schema.ts";
+import { HTTP_POSITIONS, WS_POSITIONS } from "./proxy-rules.ts";
 
 /** A scenario real mode cannot express: exit 2, each reason named. */
 export class NotRealError extends Error {
   readonly code = "not_real";
 }
 
-// What real mode runs so far: clients and the server as processes, crash points
-// and timed crashes as SIGKILL, restarts on the same files, and the network
-// faults through the fault proxy, viewers too, random crashes and crash points.
-// Silent host deaths, revokes, the adversary, stalls at a time, lost replies by
-// apply count and storage faults wait for their real counterparts.
-const RATES = [
-  "crash_silent",
-  "server_power_loss_per_min",
-  "client_power_loss_per_min",
-  "torn_wal",
-  "disk_full_per_min",
-] as const;
+// Every fault kind of the scenario format has a real counterpart
+// (docs/real-mode.md, "Fault kinds"). What real mode cannot express is a
+// position past the ones the proxy decides ahead, and any action it does not
+// know: a new fault kind is refused until it has a real counterpart.
+const ACTIONS = new Set(["crash", "crash_at", "power_loss", "disk_full", "partition", "stall", "revoke", "forbidden", "revoke_at_call", "cut", "lose_reply", "http"]);
 
-/** Timeline actions real mode runs. */
-const ACTIONS = new Set(["crash", "cut", "http", "partition"]);
-
-/** Everything in `scenario` with no real counterpart yet, as "field: why" lines; empty when it can run for real. */
+/** Everything in `scenario` with no real counterpart, as "field: why" lines; empty when it can run for real. */
 export function unsupported(scenario: Scenario): string[] {
   const reasons: string[] = [];
-  for (const rate of RATES) if (scenario.faults[rate] > 0) reasons.push(`faults.${rate}: no real counterpart yet`);
   scenario.timeline.forEach((a, i) => {
-    if (ACTIONS.has(a.action)) return;
-    if (a.action === "crash_at" && !a.power_loss) return;
-    reasons.push(`timeline[${i}]: ${a.action}${"node" in a ? ` on ${a.node}` : ""}${a.action === "crash_at" && a.power_loss ? " with power_loss" : ""}: no real counterpart yet`);
+    if (!ACTIONS.has(a.action)) reasons.push(`timeline[${i}]: ${a.action}: no real counterpart yet`);
+    else if (a.action === "http" && a.request > HTTP_POSITIONS) reasons.push(`timeline[${i}]: http request ${a.request} on ${a.node}: the proxy decides the first ${HTTP_POSITIONS} requests only`);
+    else if (a.action === "cut" && a.connection > WS_POSITIONS) reasons.push(`timeline[${i}]: cut of connection ${a.connection} on ${a.node}: the proxy decides the first ${WS_POSITIONS} connections only`);
   });
   return reasons;
 }

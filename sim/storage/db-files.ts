@@ -23,6 +23,8 @@ import { parseWal, readShm, WAL_FRAME_HEADER_SIZE, WAL_HEADER_SIZE, type ParsedW
 //   Unsynced frames can reach the disk in any order, but a missing frame
 //   breaks the checksum chain, so what recovery sees is always a prefix: we
 //   pick the cut among the commit boundaries with the simulator's draw.
+//   The cut itself (cutForPowerLoss) works on bytes alone, so real mode can
+//   apply it to the files a SIGKILLed process left (real/world/power-loss.ts).
 //
 // Not modelled: synchronous=OFF is treated like NORMAL (really it syncs
 // nothing, checkpoints included); a power loss never damages the db file
@@ -55,6 +57,11 @@ export interface KillReport {
 export interface PowerLossOptions {
   /** Append a torn frame after the cut, which recovery must reject. */
   torn?: boolean;
+  /**
+   * The files come from a process killed at any instruction (real mode): the
+   * -shm may lag the WAL it indexes, so the two need not agree.
+   */
+  killedAnywhere?: boolean;
 }
 
 export interface PowerLossReport {
@@ -192,48 +199,10 @@ export class DbFiles {
    */
   powerLoss(db: Database.Database, draw: Draw, options: PowerLossOptions = {}): PowerLossReport {
     const { snapshot, synchronous } = this.#capture(db);
-    const wal = parseWal(snapshot.wal ?? Buffer.alloc(0));
-    const shm = snapshot.shm ? readShm(snapshot.shm) : undefined;
-    if (shm && wal.header && shm.consistent && shm.isInit && shm.mxFrame !== wal.mxFrame) {
-      // The live connection and our reading of its WAL must agree, or the model is wrong.
-      throw new Error(`WAL parse disagrees with the -shm: mxFrame ${wal.mxFrame} vs ${shm.mxFrame}`);
-    }
-
-    const total = wal.commits.length;
-    const durable = durableCommits(wal, shm, synchronous);
-    const choices = total - durable + 1;
-    const k = draw(choices);
-    if (!Number.isInteger(k) || k < 0 || k >= choices) {
-      throw new Error(`draw(${choices}) returned ${k}, not an integer in [0, ${choices})`);
-    }
-    const kept = durable + k;
-
-    let torn = false;
-    let walOut = snapshot.wal;
-    if (snapshot.wal && wal.header && !wal.headerProblem) {
-      const cut = kept === 0 ? WAL_HEADER_SIZE : wal.commits[kept - 1]!.end;
-      walOut = snapshot.wal.subarray(0, cut);
-      if (options.torn) {
-        walOut = Buffer.concat([walOut, tornFrame(snapshot.wal, wal, cut, kept)]);
-        torn = true;
-      }
-      const after = parseWal(walOut);
-      if (after.commits.length !== kept) {
-        throw new Error(`cut WAL recovers ${after.commits.length} commits, expected ${kept}`);
-      }
-    }
+    const { files, report } = cutForPowerLoss(snapshot, synchronous, draw, options);
     this.#close(db, snapshot);
-    this.restore({ db: snapshot.db, wal: walOut, shm: undefined });
-    return {
-      synchronous,
-      commits_total: total,
-      commits_durable: durable,
-      commits_kept: kept,
-      commits_lost: total - kept,
-      frames_before: wal.frames.length,
-      frames_after: kept === 0 ? 0 : wal.commits[kept - 1]!.frame,
-      torn,
-    };
+    this.restore(files);
+    return report;
   }
 
   /** Removes the folder and everything in it. Close connections first. */
@@ -277,6 +246,66 @@ export class DbFiles {
       throw new Error(`${this.walPath} survived closing: another connection to ${this.path} is still open`);
     }
   }
+}
+
+/**
+ * The pure part of a power loss: given the bytes a kill leaves (`snapshot`)
+ * and the synchronous level the writer ran with, the bytes that survive the
+ * loss of the page cache too. Touches no connection and no file. `draw` is
+ * called exactly once, with the number of commit boundaries the WAL may be cut
+ * at; an answer out of range, a WAL that disagrees with a consistent -shm, or
+ * a cut that would not recover as planned throws. The result has no -shm: the
+ * next opener must rebuild the index from the WAL.
+ */
+export function cutForPowerLoss(
+  snapshot: DbSnapshot,
+  synchronous: Synchronous,
+  draw: Draw,
+  options: PowerLossOptions = {},
+): { files: DbSnapshot; report: PowerLossReport } {
+  const wal = parseWal(snapshot.wal ?? Buffer.alloc(0));
+  const shm = snapshot.shm ? readShm(snapshot.shm) : undefined;
+  if (!options.killedAnywhere && shm && wal.header && shm.consistent && shm.isInit && shm.mxFrame !== wal.mxFrame) {
+    // The live connection and our reading of its WAL must agree, or the model is wrong.
+    throw new Error(`WAL parse disagrees with the -shm: mxFrame ${wal.mxFrame} vs ${shm.mxFrame}`);
+  }
+
+  const total = wal.commits.length;
+  const durable = durableCommits(wal, shm, synchronous);
+  const choices = total - durable + 1;
+  const k = draw(choices);
+  if (!Number.isInteger(k) || k < 0 || k >= choices) {
+    throw new Error(`draw(${choices}) returned ${k}, not an integer in [0, ${choices})`);
+  }
+  const kept = durable + k;
+
+  let torn = false;
+  let walOut = snapshot.wal;
+  if (snapshot.wal && wal.header && !wal.headerProblem) {
+    const cut = kept === 0 ? WAL_HEADER_SIZE : wal.commits[kept - 1]!.end;
+    walOut = snapshot.wal.subarray(0, cut);
+    if (options.torn) {
+      walOut = Buffer.concat([walOut, tornFrame(snapshot.wal, wal, cut, kept)]);
+      torn = true;
+    }
+    const after = parseWal(walOut);
+    if (after.commits.length !== kept) {
+      throw new Error(`cut WAL recovers ${after.commits.length} commits, expected ${kept}`);
+    }
+  }
+  return {
+    files: { db: snapshot.db, wal: walOut, shm: undefined },
+    report: {
+      synchronous,
+      commits_total: total,
+      commits_durable: durable,
+      commits_kept: kept,
+      commits_lost: total - kept,
+      frames_before: wal.frames.length,
+      frames_after: kept === 0 ? 0 : wal.commits[kept - 1]!.frame,
+      torn,
+    },
+  };
 }
 
 /**
