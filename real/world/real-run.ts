@@ -187,9 +187,12 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
 
   const startServer = async (crash_at: CrashAt | null) => {
     serverIncarnation++;
-    const s = await startServerProcess({ db_path: serverDb, seed: scenario.seed, port: serverPort, crash_at, crash_chance: chanceFor("server"), variant: scenario.variant, mutant: scenario.mutant, options: scenario.options, disk_full: diskFull.isFull("server"), synchronous: scenario.storage.synchronous }, stderr("server"));
+    const full = diskFull.isFull("server");
+    const s = await startServerProcess({ db_path: serverDb, seed: scenario.seed, port: serverPort, crash_at, crash_chance: chanceFor("server"), variant: scenario.variant, mutant: scenario.mutant, options: scenario.options, disk_full: full, synchronous: scenario.storage.synchronous }, stderr("server"));
     serverPort = Number(new URL(s.url).port);
     server = s;
+    // A disk-full window that opened or ended while it was starting.
+    if (diskFull.isFull("server") !== full) void s.setDiskFull(!full).catch(() => {});
     started_kills.push(s.kill);
     void s.exited.then(({ signal }) => {
       if (serverStopping || server !== s) return;
@@ -235,8 +238,10 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
     slot.drained = false;
     slot.workload_done = false;
     const incarnation = slot.incarnation;
-    const p = await startClientProcess({ ...slot.config, incarnation, crash_at, crash_chance: chanceFor("client"), share: incarnation === 1 ? slot.config.share : null, disk_full: diskFull.isFull(slot.name) }, onMessage(slot, incarnation), stderr(slot.name));
+    const full = diskFull.isFull(slot.name);
+    const p = await startClientProcess({ ...slot.config, incarnation, crash_at, crash_chance: chanceFor("client"), share: incarnation === 1 ? slot.config.share : null, disk_full: full }, onMessage(slot, incarnation), stderr(slot.name));
     slot.process = p;
+    if (diskFull.isFull(slot.name) !== full) p.tell({ type: "disk_full", full: !full });
     started_kills.push(p.kill);
     slot.producer = p.ready.producer;
     void p.exited.then(({ signal }) => {
