@@ -106,5 +106,8 @@ describe("replaysim real --out", () => {
     const html = readFileSync(join(out, "timelines", page!), "utf8");
     expect(html).toContain("replaysim timeline: real · seed");
     expect(html).toContain("of wall time (a real run)");
+    // The wire, as the proxy saw it, is drawn: the link the client opened, and frames across it.
+    expect(html).toContain("WebSocket link 1 open");
+    expect(html).toMatch(/ws 1 segment \d+ arrives: push/);
   }, 30_000);
 });

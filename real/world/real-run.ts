@@ -26,6 +26,7 @@ import { proxyRulesFor } from "./proxy-rules.ts";
 import { seqOfStep } from "../processes/workload-steps.ts";
 import { CrashPlan } from "./crash-plan.ts";
 import { readCopy } from "./read-copy.ts";
+import { wireEvents } from "./wire-history.ts";
 import { networkFaults, recordOf } from "./real-record.ts";
 import type { ClientSlot, ViewerSlot } from "./slots.ts";
 import { NotRealError, unsupported } from "./unsupported.ts";
@@ -584,6 +585,9 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
     for (const kill of started_kills) kill();
   }
   const end_t = now();
+  // The wire, as the proxies saw it, joins the history in time order: the timeline page draws it.
+  for (const slot of [...slots, ...viewers]) for (const w of wireEvents(slot.proxy.log())) history.record(w.t, slot.name, w.type, w.data);
+  history.events.sort((a, b) => a.t - b.t);
   record = { ...recordOf(scenario, dir, slots, viewers, history, outcome, end_t, healed_at), revokes, rotated: shares.filter((sh) => sh && sh.secret_rotated_at !== null).map((sh) => ({ share_index: sh.index, t: sh.secret_rotated_at! })) };
   record.observed.forbidden.push(...forbidden);
   const { violations, expected } = expectedLosses(record, scenario.storage.synchronous, checkAll(record));
