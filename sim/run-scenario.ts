@@ -3,7 +3,7 @@ import { checkAll, type Violation } from "./checkers/index.ts";
 import { noEfficiency, runEfficiency, type RunEfficiency } from "./efficiency.ts";
 import type { CrashPoint } from "../protocol/ports.ts";
 import type { HistoryEvent } from "./history/history.ts";
-import { viewDigest } from "./view-digest.ts";
+import { opsDigest, viewDigest } from "./view-digest.ts";
 import { harnessViolation } from "./harness-error.ts";
 import { exclusive } from "./kernel/run-lock.ts";
 import { runMonitor } from "./kernel/run-monitor.ts";
@@ -34,7 +34,7 @@ export interface FinalSummary {
   clients: { node: string; producer: string; pending: number; acked_seq: number; stopped: { code: string; message: string } | null }[];
   viewers?: { node: string; cursor: number; applied: number; left: boolean; stopped: { code: string; message: string } | null }[];
   /** `view_digest`: the share's materialized session (sim/view-digest.ts), comparable across worlds. */
-  shares: { index: number; id: string; cursor: number; epoch: number; producers: number; view_digest: string }[];
+  shares: { index: number; id: string; cursor: number; epoch: number; producers: number; view_digest: string; ops_digest: string }[];
 }
 
 export interface RunResult {
@@ -171,7 +171,7 @@ async function judge(world: World, scenario: Scenario, options: RunOptions, star
     final: {
       clients: record.clients.map((c) => ({ node: c.node, producer: c.producer, pending: c.pending.length, acked_seq: c.acked_seq, stopped: c.stopped })),
       ...(record.viewers.length > 0 ? { viewers: record.viewers.map((v) => ({ node: v.node, cursor: v.cursor, applied: v.log.length, left: v.left, stopped: v.stopped })) } : {}),
-      shares: shares.map((sh) => ({ index: sh.index, id: sh.id, cursor: sh.cursor, epoch: sh.epoch, producers: sh.producers.length, view_digest: viewDigest(sh.view) })),
+      shares: shares.map((sh) => ({ index: sh.index, id: sh.id, cursor: sh.cursor, epoch: sh.epoch, producers: sh.producers.length, view_digest: viewDigest(sh.view), ops_digest: opsDigest(sh.log, record.committed) })),
     },
   };
   if (options.keepHistory) result.history = world.history.events;

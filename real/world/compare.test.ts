@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import { compareWorlds, comparisonLines, type WorldSide } from "./compare.ts";
 
 // The differential verdict's rules, on sides made by hand.
-const side = (over: Partial<WorldSide> = {}): WorldSide => ({ verdict: "pass", outcome: "drained", anomalies: [], ops: 10, applied: 10, views: ["aaaa"], faults: {}, stopped: {}, ...over });
+const side = (over: Partial<WorldSide> = {}): WorldSide => ({ verdict: "pass", outcome: "drained", anomalies: [], ops: 10, applied: 10, views: ["aaaa"], work: ["w1"], faults: {}, stopped: {}, ...over });
 const repros = { sim: "replaysim run --seed 1", real: "replaysim real --seed 1" };
 
 describe("compareWorlds", () => {
@@ -15,14 +15,16 @@ describe("compareWorlds", () => {
     expect(lines).toContain("real:      replaysim real --seed 1");
   });
 
-  test("the same ops committed and a different final session is a disagreement", () => {
+  test("the same ops applied and a different final session is a disagreement", () => {
     expect(compareWorlds(side(), side({ views: ["bbbb"] })).disagreements).toEqual(["share 0's final session differs: simulator aaaa, real bbbb"]);
   });
 
   test("different ops committed, or clients stopped differently, explain a different session: noted, not a finding", () => {
     const ops = compareWorlds(side(), side({ ops: 11, applied: 11, views: ["bbbb"] }));
     expect(ops.disagreements).toEqual([]);
-    expect(ops.explained[0]).toMatch(/different numbers of ops \(simulator 10, real 11\)/);
+    expect(ops.explained[0]).toMatch(/different ops \(simulator 10 committed, real 11\)/);
+    // As many ops, but not the same ones: explained too.
+    expect(compareWorlds(side(), side({ work: ["w2"], views: ["bbbb"] })).disagreements).toEqual([]);
     const stopped = compareWorlds(side({ applied: 7, stopped: { "client-1": "bad_secret" } }), side({ views: ["bbbb"] }));
     expect(stopped.disagreements).toEqual([]);
     expect(stopped.explained[0]).toMatch(/clients stopped differently/);

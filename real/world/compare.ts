@@ -16,6 +16,8 @@ export interface WorldSide {
   applied: number;
   /** Each share's materialized session, by share index. */
   views: string[];
+  /** The ops each share applied, as a set of bodies, by share index. */
+  work: string[];
   faults: Record<string, number>;
   /** The code each client stopped with, by node, for the clients that stopped. */
   stopped: Record<string, string>;
@@ -40,6 +42,7 @@ export function simSide(r: RunResult): WorldSide {
     ops: r.stats.ops,
     applied: r.stats.applied,
     views: r.final.shares.map((s) => s.view_digest),
+    work: r.final.shares.map((s) => s.ops_digest),
     faults: r.stats.faults_by_kind,
     stopped: stoppedOf(r.final.clients),
   };
@@ -53,6 +56,7 @@ export function realSide(r: RealRunResult): WorldSide {
     ops: r.stats.ops,
     applied: r.stats.applied,
     views: r.final.shares.map((s) => s.view_digest),
+    work: r.final.shares.map((s) => s.ops_digest),
     faults: { ...r.stats.faults_by_kind, ...(r.stats.crashes > 0 ? { crash: r.stats.crashes } : {}) },
     stopped: stoppedOf(r.final.clients),
   };
@@ -73,9 +77,10 @@ export function compareWorlds(sim: WorldSide, real: WorldSide): Comparison {
   const disagreements: string[] = [];
   const explained: string[] = [];
   const stoppedDiffer = JSON.stringify(sim.stopped) !== JSON.stringify(real.stopped);
-  if (sim.ops !== real.ops) explained.push(`the worlds committed different numbers of ops (simulator ${sim.ops}, real ${real.ops}): crashes interrupted different enqueues, whose ops are dropped`);
+  const workDiffers = sim.ops !== real.ops || sim.work.some((w, i) => real.work[i] !== undefined && real.work[i] !== w);
+  if (workDiffers) explained.push(`the worlds applied different ops (simulator ${sim.ops} committed, real ${real.ops}): crashes interrupted different enqueues, whose ops are dropped`);
   if (stoppedDiffer) explained.push(`clients stopped differently (simulator ${JSON.stringify(sim.stopped)}, real ${JSON.stringify(real.stopped)}): a timed fault met the workload at another point`);
-  const sameWork = sim.ops === real.ops && !stoppedDiffer;
+  const sameWork = !workDiffers && !stoppedDiffer;
   if (sim.verdict !== real.verdict) disagreements.push(`verdict: simulator ${sim.verdict}, real ${real.verdict}`);
   const onlySim = sim.anomalies.filter((a) => !real.anomalies.includes(a));
   const onlyReal = real.anomalies.filter((a) => !sim.anomalies.includes(a));

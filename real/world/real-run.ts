@@ -7,7 +7,7 @@ import { expectedLosses } from "../../sim/checkers/expected-loss.ts";
 import { checkAll } from "../../sim/checkers/index.ts";
 import type { Violation } from "../../sim/checker-names.ts";
 import { History } from "../../sim/history/history.ts";
-import { viewDigest } from "../../sim/view-digest.ts";
+import { opsDigest, viewDigest } from "../../sim/view-digest.ts";
 import { drawChance, drawInt, drawPick } from "../../sim/kernel/draw.ts";
 import { RandomStreams } from "../../sim/kernel/prng.ts";
 import { outboxAsCommitted } from "../../sim/nodes/client-node.ts";
@@ -62,7 +62,7 @@ export interface RealRunResult {
   expected?: Violation[];
   outcome: Outcome;
   stats: { ops: number; applied: number; crashes: number; restarts: number; wall_ms: number; faults_by_kind: Record<string, number> };
-  final: { clients: { node: string; producer: string; pending: number; acked_seq: number; stopped: FinalClient["stopped"] }[]; shares: { index: number; id: string; cursor: number; view_digest: string }[] };
+  final: { clients: { node: string; producer: string; pending: number; acked_seq: number; stopped: FinalClient["stopped"] }[]; shares: { index: number; id: string; cursor: number; view_digest: string; ops_digest: string }[] };
   history: RunRecord["history"];
 }
 
@@ -606,7 +606,7 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
     stats: { ops: record.committed.length, applied: record.shares.reduce((n, s) => n + s.log.length, 0), crashes, restarts, wall_ms: end_t, faults_by_kind: { ...networkFaults([...slots, ...viewers]), ...harnessFaults } },
     final: {
       clients: record.clients.map((c) => ({ node: c.node, producer: c.producer, pending: c.pending.length, acked_seq: c.acked_seq, stopped: c.stopped })),
-      shares: record.shares.map((s) => ({ index: s.index, id: s.id, cursor: s.cursor, view_digest: viewDigest(s.view) })),
+      shares: record.shares.map((s) => ({ index: s.index, id: s.id, cursor: s.cursor, view_digest: viewDigest(s.view), ops_digest: opsDigest(s.log, record!.committed) })),
     },
     history: history.events,
   };
