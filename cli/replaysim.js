@@ -21,3 +21,8 @@ try {
   process.exit(1);
 }
 process.exitCode = await cli.main(process.argv.slice(2));
+// Done: exit now rather than wait for a handle something left open (a real
+// run's socket or worker seen, rarely, to keep the command alive after its
+// report). Children are killed on exit (real/processes/children.ts); stdout and
+// stderr are written synchronously to files and pipes on Linux, so nothing is cut.
+process.exit();

@@ -45,7 +45,6 @@ describe.concurrent("pinned regressions and power loss, killed for real", () => 
   const pinned = (mutant: string, as: string | null) => ({ ...loadScenarioFile(`scenarios/regressions/mutants/${mutant}.json`), mutant: as });
   test.each([
     ["non-atomic-apply", "exactly-once"],
-    ["viewer-resume-skips", "reader-prefix"],
     ["outbox-sync-normal", "liveness"],
   ] as const)("%s: its pinned regression fails it with %s", async (mutant, checker) => {
     const killed = await runReal(resolveScenario(pinned(mutant, mutant)), { wall_ms: 15_000 });
