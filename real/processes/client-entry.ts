@@ -10,7 +10,8 @@ import { synchronousNormal } from "../../mutants/synchronous-normal.ts";
 import { childConfig } from "./children.ts";
 import { crashSeed, killingCrashPoints } from "./crash-at.ts";
 import { resumeIndex } from "./workload-steps.ts";
-import { limitGrowth, synchronousOf } from "./disk-limits.ts";
+import { limitGrowth } from "../../sim/nodes/durable-process.ts";
+import { synchronousOf } from "../../sim/storage/db-files.ts";
 import type { ClientChildConfig, FromClientChild, ToClientChild } from "./client-protocol.ts";
 
 // Real mode's client: the reference durable client (or a mutant's, at the same

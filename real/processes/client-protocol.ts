@@ -2,16 +2,14 @@ import type { TransportName } from "../../client-under-test/transports/transport
 import type { ClientSettings } from "../../client-under-test/settings.ts";
 import type { OpBody } from "../../protocol/ops.ts";
 import type { ProbeEvent } from "../../protocol/ports.ts";
-import type { CrashPoint } from "../../protocol/ports.ts";
 import type { Synchronous } from "../../sim/storage/db-files.ts";
-import type { CrashAt } from "./crash-at.ts";
+import type { ChildSeams, WriterStorage } from "./child-config.ts";
 
 /** How the harness starts one incarnation of a real client process. */
-export interface ClientChildConfig {
+export interface ClientChildConfig extends ChildSeams, WriterStorage {
   /** Its node name in the scenario (client-1 ...), and which incarnation this is: they make its ids. */
   name: string;
   incarnation: number;
-  seed: number;
   /** Where it reaches the server: the fault proxy in front of it. */
   url: string;
   transport: TransportName;
@@ -23,16 +21,6 @@ export interface ClientChildConfig {
   steps: { body: OpBody; gap_ms: number }[];
   /** Indexes of steps an earlier incarnation died enqueuing, uncommitted: they take no seq (real/processes/workload-steps.ts). */
   dropped: number[];
-  crash_at: CrashAt | null;
-  /** The scenario's crash_point rate, for this process's own points; null in the liveness phase. */
-  crash_chance: { p: number; points: CrashPoint[] } | null;
-  variant: string;
-  mutant: string | null;
-  options: Record<string, number | string | boolean>;
-  /** A disk-full window is open on this node: its outbox cannot grow (SQLITE_FULL). */
-  disk_full: boolean;
-  /** The scenario's storage settings: "NORMAL" runs the old synchronous=NORMAL on top of the opener. */
-  synchronous: "reference" | "NORMAL";
 }
 
 export type ToClientChild = { type: "stop" } | { type: "disk_full"; full: boolean };

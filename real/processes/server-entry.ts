@@ -6,7 +6,8 @@ import { synchronousNormal } from "../../mutants/synchronous-normal.ts";
 import { childConfig } from "./children.ts";
 import { seededRandom } from "../../protocol/fake-ports.ts";
 import { crashSeed, killingCrashPoints } from "./crash-at.ts";
-import { limitGrowth, synchronousOf } from "./disk-limits.ts";
+import { limitGrowth } from "../../sim/nodes/durable-process.ts";
+import { synchronousOf } from "../../sim/storage/db-files.ts";
 import { serverAdversary } from "./server-adversary.ts";
 import type { FromServerChild, ServerChildConfig, ToServerChild } from "./server-protocol.ts";
 

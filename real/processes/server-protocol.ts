@@ -1,26 +1,13 @@
-import type { CrashPoint } from "../../protocol/ports.ts";
 import type { ForbiddenAttempt, ForbiddenProbeData } from "../../sim/adversary/attempts.ts";
 import type { Synchronous } from "../../sim/storage/db-files.ts";
-import type { CrashAt } from "./crash-at.ts";
+import type { ChildSeams, WriterStorage } from "./child-config.ts";
 
 /** How the harness starts a real server process. */
-export interface ServerChildConfig {
+export interface ServerChildConfig extends ChildSeams, WriterStorage {
   /** The server's SQLite file; a restart opens the same one. */
   db_path: string;
-  seed: number;
   /** 0 on the first start; a restart asks for the port the last incarnation had, so clients find it where it was. */
   port: number;
-  crash_at: CrashAt | null;
-  /** The scenario's crash_point rate, for this process's own points; null in the liveness phase. */
-  crash_chance: { p: number; points: CrashPoint[] } | null;
-  /** The scenario's variant, mutant and options: the same seams as in the simulator. */
-  variant: string;
-  mutant: string | null;
-  options: Record<string, number | string | boolean>;
-  /** A disk-full window is open on this node: its database cannot grow (SQLITE_FULL), from its first write. */
-  disk_full: boolean;
-  /** The scenario's storage settings: "NORMAL" runs the old synchronous=NORMAL on top of the opener. */
-  synchronous: "reference" | "NORMAL";
 }
 
 /** What the adversary is told of a share: its id and secret now, and another share nobody of it was given. */

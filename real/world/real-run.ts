@@ -30,7 +30,7 @@ import { wireEvents } from "./wire-history.ts";
 import { networkFaults, recordOf } from "./real-record.ts";
 import type { ClientSlot, ViewerSlot } from "./slots.ts";
 import { NotRealError, unsupported } from "./unsupported.ts";
-import { RealDiskFull } from "./disk-full-windows.ts";
+import { DiskFullWindows } from "../../sim/faults/disk-full.ts";
 import { powerLossOnFiles } from "./power-loss.ts";
 import type { Synchronous } from "../../sim/storage/db-files.ts";
 
@@ -303,7 +303,8 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
       }),
     );
 
-  const diskFull = new RealDiskFull(history, now, later, (node, full) => {
+  // The simulator's disk-full windows, on the wall clock.
+  const diskFull = new DiskFullWindows({ get now() { return now(); }, after: later }, history, (node, full) => {
     if (node === "server") void server?.setDiskFull(full).catch(() => {});
     else slots.find((x) => x.name === node)?.process?.tell({ type: "disk_full", full });
   });
@@ -354,6 +355,12 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
     // Scenario time 0, on the run's clock: the timeline, the viewers' joins, random faults and the proxies' windows count from here.
     const origin = now();
     const atScenario = (ms: number, fn: () => void) => later(Math.max(0, origin + ms - now()), fn);
+    /** The fault proxy in front of one client or viewer, on the run's clock; its log kept with --keep. */
+    const proxyFor = async (name: string, onAppendCall?: (nth: number) => void) => {
+      const proxy = await startFaultProxy({ target: s.url, rules: proxyRulesFor(scenario, name, scale, origin), now, ...(onAppendCall ? { onAppendCall } : {}), ...(options.dir ? { logFile: join(dir, `${name}.wire.jsonl`) } : {}) });
+      proxies.push(proxy);
+      return proxy;
+    };
     const streams = new RandomStreams(scenario.seed);
     const bodyMax = opBodyBytesMax(DEFAULT_LIMITS);
     for (const [i, spec] of scenario.clients.entries()) {
@@ -376,8 +383,7 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
       const onAppendCall = (nth: number) => {
         for (const a of revokesAtCall) if (a.action === "revoke_at_call" && a.nth === nth && healed_at === null) void revoke(a.share, a.rotate_secret);
       };
-      const proxy = await startFaultProxy({ target: s.url, rules: proxyRulesFor(scenario, name, scale, origin), onAppendCall, now, ...(options.dir ? { logFile: join(dir, `${name}.wire.jsonl`) } : {}) });
-      proxies.push(proxy);
+      const proxy = await proxyFor(name, onAppendCall);
       slots.push({
         index: i,
         name,
@@ -424,8 +430,7 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
     for (const [i, spec] of scenario.viewers.entries()) {
       const name = `viewer-${i + 1}`;
       const share = shares[spec.share]!;
-      const proxy = await startFaultProxy({ target: s.url, rules: proxyRulesFor(scenario, name, scale, origin), now, ...(options.dir ? { logFile: join(dir, `${name}.wire.jsonl`) } : {}) });
-      proxies.push(proxy);
+      const proxy = await proxyFor(name);
       const v: ViewerSlot = {
         index: i,
         name,
@@ -487,11 +492,11 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
         if (healed_at !== null) return;
         switch (a.action) {
           case "crash":
-            return crashNode(a.node, "timeline", a.restart_after_ms);
+            return crashNode(a.node, a.restart_after_ms);
           case "power_loss":
             if (!killOf(a.node)) return;
             powerLosses.set(a.node, { torn: a.torn });
-            return crashNode(a.node, "timeline", a.restart_after_ms);
+            return crashNode(a.node, a.restart_after_ms);
           case "disk_full":
             count("disk_full");
             return diskFull.open(a.node, Math.round(a.duration_ms * scale));
@@ -515,7 +520,7 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
      * planned in `powerLosses`). A server whose host dies silently, or loses
      * power, black-holes first: the proxies swallow everything until it is back.
      */
-    const crashNode = (node: string, _cause: string, restart_after_ms?: number) => {
+    const crashNode = (node: string, restart_after_ms?: number) => {
       const kill = killOf(node);
       if (!kill) return;
       if (restart_after_ms !== undefined) restartAfterOverride.set(node, restart_after_ms);
@@ -532,13 +537,13 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
         atScenario(Math.round(t * scale), () => healed_at === null && kill());
       }
     };
-    randomKills("server", scenario.faults.server_crash_per_min, () => crashNode("server", "random"));
-    for (const slot of slots) randomKills(slot.name, scenario.faults.client_crash_per_min, () => crashNode(slot.name, "random"));
-    for (const v of viewers) randomKills(v.name, scenario.faults.viewer_crash_per_min, () => crashNode(v.name, "random"));
+    randomKills("server", scenario.faults.server_crash_per_min, () => crashNode("server"));
+    for (const slot of slots) randomKills(slot.name, scenario.faults.client_crash_per_min, () => crashNode(slot.name));
+    for (const v of viewers) randomKills(v.name, scenario.faults.viewer_crash_per_min, () => crashNode(v.name));
     const randomPowerLoss = (node: string) => () => {
       if (!killOf(node)) return;
       powerLosses.set(node, { torn: drawChance(streams0.stream(`real/torn/${node}`), scenario.faults.torn_wal) });
-      crashNode(node, "random");
+      crashNode(node);
     };
     randomKills("power_loss/server", scenario.faults.server_power_loss_per_min, randomPowerLoss("server"));
     for (const slot of slots) randomKills(`power_loss/${slot.name}`, scenario.faults.client_power_loss_per_min, randomPowerLoss(slot.name));
@@ -555,7 +560,7 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
     healed_at = now();
     history.record(healed_at, "world", "heal", {});
     for (const proxy of proxies) proxy.heal();
-    diskFull.closeAll();
+    diskFull.transitionToLiveness();
     if (!server) await restartServer();
     for (const slot of slots) if (!slot.process && !slot.stopped) await restartClient(slot);
     // A viewer whose process is still starting has joined: wait for it.

@@ -1,5 +1,10 @@
 import type { History } from "../history/history.ts";
-import type { Scheduler } from "../kernel/scheduler.ts";
+
+/** What the windows need of time: the simulator's scheduler, or real mode's wall clock and timers. */
+export interface WindowClock {
+  readonly now: number;
+  after(ms: number, fn: () => void): unknown;
+}
 
 /**
  * Windows in which a node's database cannot grow. Each window ends on its own
@@ -7,13 +12,13 @@ import type { Scheduler } from "../kernel/scheduler.ts";
  * node outlives an older one's end.
  */
 export class DiskFullWindows {
-  readonly #scheduler: Scheduler;
+  readonly #scheduler: WindowClock;
   readonly #history: History;
   readonly #apply: (node: string, full: boolean) => void;
   readonly #open = new Map<string, number>();
   #next = 0;
 
-  constructor(scheduler: Scheduler, history: History, apply: (node: string, full: boolean) => void) {
+  constructor(scheduler: WindowClock, history: History, apply: (node: string, full: boolean) => void) {
     this.#scheduler = scheduler;
     this.#history = history;
     this.#apply = apply;
@@ -25,6 +30,11 @@ export class DiskFullWindows {
     this.#history.record(this.#scheduler.now, node, "disk_full", { duration_ms });
     this.#apply(node, true);
     this.#scheduler.after(duration_ms, () => this.#open.get(node) === id && this.#close(node));
+  }
+
+  /** Whether a window is open on `node` (a process started now must get the limit too). */
+  isFull(node: string): boolean {
+    return this.#open.has(node);
   }
 
   #close(node: string): void {

@@ -7,7 +7,7 @@ import { makeDisk, type Disk, type DiskKind, type NodeStorage } from "./disk.ts"
 const PAGES_MAX = 4_294_967_294;
 
 /** Below the current page count SQLite clamps to it: whatever needs a new page fails with SQLITE_FULL. */
-function limitGrowth(db: Database.Database, full: boolean): void {
+export function limitGrowth(db: Database.Database, full: boolean): void {
   db.pragma(`max_page_count = ${full ? 1 : PAGES_MAX}`);
 }
 

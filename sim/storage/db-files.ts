@@ -38,6 +38,11 @@ export type Synchronous = "OFF" | "NORMAL" | "FULL" | "EXTRA";
 
 const SYNCHRONOUS: readonly Synchronous[] = ["OFF", "NORMAL", "FULL", "EXTRA"];
 
+/** A connection's synchronous level (reading the pragma writes nothing). */
+export function synchronousOf(db: Database.Database): Synchronous {
+  return SYNCHRONOUS[db.pragma("synchronous", { simple: true }) as number] ?? "NORMAL";
+}
+
 /** The bytes of the three files; undefined for a file that does not exist. */
 export interface DbSnapshot {
   db: Buffer | undefined;
@@ -226,8 +231,7 @@ export class DbFiles {
     }
     const snapshot = this.snapshot();
     if (!db.open) return { snapshot, synchronous: "NORMAL", inTransaction: false };
-    const level = db.pragma("synchronous", { simple: true }) as number;
-    return { snapshot, synchronous: SYNCHRONOUS[level] ?? "NORMAL", inTransaction: db.inTransaction };
+    return { snapshot, synchronous: synchronousOf(db), inTransaction: db.inTransaction };
   }
 
   /**
