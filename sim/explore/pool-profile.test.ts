@@ -29,7 +29,9 @@ describe("a profiled pool", () => {
     const done = await runGuarded(pool, generateScenario(2, { profile: "calm", transport: "rest" }));
     expect(done!.report.verdict).toBe("pass");
     const abort = new AbortController();
-    const cancelled = runGuarded(pool, generateScenario(5, { profile: "swarm", transport: "http-batch" }), { signal: abort.signal });
+    // Long enough (thousands of ops) that the abort lands mid-run even when a loaded machine fires its timer late.
+    const long = generateScenario(5, { profile: "swarm", transport: "http-batch" });
+    const cancelled = runGuarded(pool, { ...long, clients: long.clients.map((c) => ({ ...c, ops: c.ops * 50 })) }, { signal: abort.signal });
     setTimeout(() => abort.abort(), 30);
     expect(await cancelled).toBeNull();
     await pool.close();
