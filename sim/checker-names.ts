@@ -11,7 +11,10 @@ export type JudgeName = (typeof CHECKERS)[number];
  * same seed gave two trace hashes. (`liveness/hang` comes from the watchdog.)
  */
 export const BENCH_CHECKERS = ["harness", "determinism"] as const;
-export const ALL_CHECKERS = [...CHECKERS, ...BENCH_CHECKERS] as const;
+/** The checkers of the second system under test, A2A (sim/a2a/checkers/). */
+export const A2A_CHECKERS = ["one-task-per-send", "history-once", "stream-gap-free", "replay-matches-get", "terminal-final", "crash-durable"] as const;
+export type A2ACheckerName = (typeof A2A_CHECKERS)[number];
+export const ALL_CHECKERS = [...CHECKERS, ...A2A_CHECKERS, ...BENCH_CHECKERS] as const;
 export type CheckerName = (typeof ALL_CHECKERS)[number];
 
 /** A checker's finding: which invariant, which anomaly, the minimal witness, and when. */

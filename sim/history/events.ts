@@ -157,6 +157,23 @@ export interface HistoryEventMap extends ProbeEventMap {
   enqueue_refused: { kind: OpKind; code: string; message: string };
   enqueue_interrupted: { kind: OpKind };
 
+  // the A2A world (sim/a2a/); the node is the client's unless said
+  /** Node "world": which setup runs. */
+  a2a_start: { setup: string; clients: number };
+  a2a_send: { message: string; to_task: string | null; retry: boolean; to_terminal: boolean };
+  /** The reply to a send: the task it named, or the error code. */
+  a2a_reply: { message: string; task: string | null; code: string | null };
+  a2a_stream_opened: { session: number; kind: "send" | "subscribe"; task: string | null; after_seq: number | null };
+  /** One item a stream delivered: an event's key, or `snapshot:<state>`. */
+  a2a_item: { session: number; task: string; item: string; seq: number | null };
+  a2a_stream_ended: { session: number; ended: string };
+  /** Node "server": an event the server's task logic produced (the ground truth of the event log). */
+  a2a_emitted: { task: string; key: string };
+  a2a_get: { task: string; state: string | null; code: string | null };
+  a2a_cancel: { task: string; code: string | null };
+  /** A stream or connection cut by the network after `after_frames` frames (node: the client). */
+  a2a_cut: { request: number; after_frames: number };
+
   // coverage and judgement
   /** A condition of sim/coverage/conditions.ts, or one named after a transport or crash point ("crash_point/…"). */
   coverage: { condition: string };

@@ -154,6 +154,25 @@ export const clientSettingsSchema = z.strictObject({
   backoff_max_ms: z.int().min(1).max(600_000).default(2000),
 });
 
+/** The A2A system instead of the share system (sim/a2a/): which setup, and what its clients ask the agent. `clients[i].ops` is client i's message count. */
+export const a2aSchema = z.strictObject({
+  setup: z.enum(["sdk", "hardened", "capnweb"]),
+  /** Chunks the agent streams per answer. */
+  chunks: range.default([1, 6]),
+  /** Chance a message asks for input first (then a follow-up completes it). */
+  ask: probability.default(0.3),
+  /** Chance the client cancels a task while it streams. */
+  cancel: probability.default(0.1),
+  /** Chance the client sends another message to a task it saw finish (it must be refused). */
+  to_terminal: probability.default(0.1),
+  step_ms: z.int().min(1).max(60_000).default(150),
+  think_ms: range.default([100, 2000]),
+  /** A stream silent this long is given up and resubscribed. */
+  stream_idle_ms: z.int().min(1).max(600_000).default(8000),
+  /** Attempts per send or resubscribe before the client gives up on it. */
+  attempts_max: z.int().min(1).max(100).default(8),
+});
+
 export const scenarioSchema = z
   .strictObject({
     description: z.string().max(2000).default(""),
@@ -204,6 +223,7 @@ export const scenarioSchema = z
         producers: z.record(z.string().regex(/^\d$/), z.int().min(0)).optional(),
       })
       .optional(),
+    a2a: a2aSchema.optional(),
     /** Variant knobs, e.g. the seed plan's dedupe window. */
     options: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).default({}),
   })
@@ -258,6 +278,7 @@ export type FaultRates = z.output<typeof faultRatesSchema>;
 export type TimelineAction = z.output<typeof timelineActionSchema>;
 export type ViewerSpec = z.output<typeof viewerSpecSchema>;
 export type TransportName = (typeof TRANSPORTS)[number];
+export type A2AConfig = z.output<typeof a2aSchema>;
 
 /** A scenario ready to run: exactly one transport. */
 export type Scenario = Omit<ScenarioFile, "transport" | "transports"> & { transport: TransportName };
