@@ -12,7 +12,7 @@ export interface CoreParts {
   /** Whether a message id already seen is recognised (dedupe). */
   dedupes: boolean;
   /** Save an event, then tell subscribers; `save` and `deliver` are given in that order. */
-  persistThenDeliver(save: () => void, deliver: () => void, later: (fn: () => void) => void): void;
+  persistThenDeliver(save: () => void, deliver: () => void, later: (fn: () => void, delay_ms: number) => void): void;
 }
 
 export const REFERENCE_CORE_PARTS: CoreParts = {

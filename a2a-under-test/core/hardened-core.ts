@@ -75,7 +75,7 @@ export class HardenedCore {
     if (!message.messageId || typeof message.text !== "string") throw a2aError("invalid_request", "message needs messageId and text");
     const accepted = this.#db.transaction((): Accepted & { turn: number } => {
       const seen = this.#parts.dedupes
-        ? (this.#db.prepare("SELECT task_id, turn, after_seq FROM a2a_messages WHERE message_id = ?").get(message.messageId) as { task_id: string; turn: number; after_seq: number } | undefined)
+        ? (this.#db.prepare("SELECT task_id, turn, after_seq FROM a2a_messages WHERE message_id = ? ORDER BY rowid LIMIT 1").get(message.messageId) as { task_id: string; turn: number; after_seq: number } | undefined)
         : undefined;
       if (seen) return { taskId: seen.task_id, created: false, afterSeq: seen.after_seq, turn: -1 };
       if (message.taskId) {
@@ -85,13 +85,13 @@ export class HardenedCore {
         if (task.state !== "input-required") throw a2aError("invalid_request", `task ${task.id} is ${task.state}, not waiting for input`);
         const turn = task.turn + 1;
         this.#db.prepare("UPDATE a2a_tasks SET turn = ? WHERE id = ?").run(turn, task.id);
-        this.#db.prepare("INSERT OR REPLACE INTO a2a_messages (message_id, task_id, turn, text, after_seq) VALUES (?, ?, ?, ?, ?)").run(message.messageId, task.id, turn, message.text, task.last_seq);
+        this.#db.prepare("INSERT INTO a2a_messages (message_id, task_id, turn, text, after_seq) VALUES (?, ?, ?, ?, ?)").run(message.messageId, task.id, turn, message.text, task.last_seq);
         return { taskId: task.id, created: false, afterSeq: task.last_seq, turn };
       }
       const taskId = this.#ports.ids.next("task");
       const contextId = message.contextId ?? this.#ports.ids.next("ctx");
       this.#db.prepare("INSERT INTO a2a_tasks (id, context_id, state, turn, last_seq) VALUES (?, ?, 'submitted', 0, 0)").run(taskId, contextId);
-      this.#db.prepare("INSERT OR REPLACE INTO a2a_messages (message_id, task_id, turn, text, after_seq) VALUES (?, ?, 0, ?, 0)").run(message.messageId, taskId, message.text);
+      this.#db.prepare("INSERT INTO a2a_messages (message_id, task_id, turn, text, after_seq) VALUES (?, ?, 0, ?, 0)").run(message.messageId, taskId, message.text);
       this.#ports.agentEmitted(taskId, "status:submitted");
       this.#insert(taskId, 0, { kind: "status", taskId, state: "submitted" });
       return { taskId, created: true, afterSeq: 0, turn: 0 };
@@ -192,7 +192,7 @@ export class HardenedCore {
         const at = seq || (this.#task(taskId)?.last_seq ?? 0) + 1;
         for (const deliver of [...(this.#subs.get(taskId) ?? [])]) deliver(at, event);
       },
-      (fn) => this.#ports.clock.setTimer(0, fn),
+      (fn, delay_ms) => this.#ports.clock.setTimer(delay_ms, fn),
     );
     return true;
   }

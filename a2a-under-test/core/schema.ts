@@ -14,12 +14,13 @@ export function createCoreSchema(db: Database.Database): void {
       last_seq INTEGER NOT NULL
     );
     CREATE TABLE IF NOT EXISTS a2a_messages (
-      message_id TEXT PRIMARY KEY,
+      message_id TEXT NOT NULL,
       task_id TEXT NOT NULL,
       turn INTEGER NOT NULL,
       text TEXT NOT NULL,
       after_seq INTEGER NOT NULL
     );
+    CREATE INDEX IF NOT EXISTS a2a_messages_by_id ON a2a_messages (message_id);
     CREATE TABLE IF NOT EXISTS a2a_events (
       task_id TEXT NOT NULL,
       seq INTEGER NOT NULL,

@@ -4,6 +4,8 @@ import { crashSitesConsole, writeCrashSiteOutputs, type CrashSitesSummary } from
 import { exploreConsole, type ExploreFlags } from "../../reports/explore-summary.ts";
 import { writeExploreOutputs } from "../../reports/explore-files.ts";
 import { findMutant, MUTANTS } from "../../mutants/catalog.ts";
+import { A2A_MUTANTS, findA2AMutant } from "../../mutants/a2a/catalog.ts";
+import type { SetupName } from "../../a2a-under-test/protocol/ports.ts";
 import { findVariant, VARIANTS } from "../../mutants/variants.ts";
 import { enumerateCrashSites } from "../../sim/explore/crash-sites.ts";
 import { explore, openPool, type Shard } from "../../sim/explore/explore.ts";
@@ -69,6 +71,7 @@ export const exploreCommand: Command = {
       { name: "shard", kind: "string", value: "k/n", description: "run only the k-th of n disjoint slices of the seed range (default: from REPLAYSIM_SHARD, or JOB_COMPLETION_INDEX with REPLAYSIM_SHARDS)" },
       { name: "mutant", kind: "string", value: "NAME", description: "explore a deliberately broken build instead of the reference" },
       { name: "variant", kind: "string", value: "NAME", description: "explore a seed design (seed-original, seed-plan) instead of the reference" },
+      { name: "a2a", kind: "string", choices: ["sdk", "hardened", "capnweb"], description: "explore the A2A system in this setup instead of the share system (docs/a2a.md)" },
       { name: "ops-max", kind: "int", value: "N", description: "most ops one generated client enqueues", min: 1, max: 100_000, default: 300 },
       RUN_TIMEOUT_FLAG,
       { name: "fail-fast", kind: "bool", description: "stop at the first failing seed; later seeds still running are abandoned" },
@@ -98,11 +101,13 @@ export const exploreCommand: Command = {
     }
     if (flags.seeds !== undefined && flags.time !== undefined) throw new UsageError("give --seeds or --time, not both");
     const shard = flags.shard === undefined ? shardFromEnv(process.env) : parseShard(flags.shard as string);
+    const a2a = flags.a2a as SetupName | undefined;
     const mutant = flags.mutant as string | undefined;
-    if (mutant !== undefined && !findMutant(mutant)) throw new UsageError(`--mutant: unknown mutant '${mutant}'; known: ${MUTANTS.map((m) => m.name).join(", ")}`);
+    checkMutantFlag(mutant, a2a);
     const variant = flags.variant as string | undefined;
     if (variant !== undefined && !findVariant(variant)) throw new UsageError(`--variant: unknown variant '${variant}'; known: ${VARIANTS.map((v) => v.name).join(", ")}`);
     if (variant !== undefined && mutant !== undefined) throw new UsageError("give --mutant or --variant, not both");
+    if (a2a !== undefined && (variant !== undefined || flags.transport !== undefined)) throw new UsageError("--a2a picks its own transport and has no variants: drop --transport and --variant");
     const seeds = flags.seeds === undefined && flags.time === undefined ? 100 : (flags.seeds as number | undefined);
     const workers = (flags.workers as number | undefined) ?? availableParallelism();
     const transport = flags.transport as TransportName | "all" | undefined;
@@ -120,6 +125,7 @@ export const exploreCommand: Command = {
       ...(shard ? { shard } : {}),
       ...(mutant ? { mutant } : {}),
       ...(variant ? { variant } : {}),
+      ...(a2a ? { a2a } : {}),
       ops_max: flags["ops-max"] as number,
       run_timeout_ms: flags["run-timeout"] as number,
       ...(flags["fail-fast"] === true ? { stop_on_failure: true } : {}),
@@ -135,7 +141,7 @@ export const exploreCommand: Command = {
         ),
     });
     progress.done();
-    const label = `explore ${profile}${flags["check-determinism"] === true ? " (determinism checked)" : ""}${transport ? ` ${transport}` : ""}${mutant ? ` mutant ${mutant}` : ""}${variant ? ` variant ${variant}` : ""}${shard ? ` shard ${shard.k}/${shard.n}` : ""}`;
+    const label = `explore ${profile}${flags["check-determinism"] === true ? " (determinism checked)" : ""}${transport ? ` ${transport}` : ""}${mutant ? ` mutant ${mutant}` : ""}${variant ? ` variant ${variant}` : ""}${a2a ? ` a2a ${a2a}` : ""}${shard ? ` shard ${shard.k}/${shard.n}` : ""}`;
     const exploreFlags: ExploreFlags = {
       from: flags.from as number,
       seeds: seeds ?? null,
@@ -242,4 +248,15 @@ async function exploreCrashPoints(flags: FlagValues, io: Io): Promise<number> {
     if (cpu_profile?.written) io.out(`cpu profile: ${cpu_profile.file} (open it in Chrome DevTools' Performance panel, or VS Code)`);
   }
   return failed ? 1 : 0;
+}
+
+/** `--mutant` names a share-system mutant, or with `--a2a` an A2A one (mutants/a2a/). */
+export function checkMutantFlag(mutant: string | undefined, a2a: SetupName | undefined): void {
+  if (mutant === undefined) return;
+  if (a2a !== undefined) {
+    if (!findA2AMutant(mutant)) throw new UsageError(`--mutant: unknown A2A mutant '${mutant}'; known: ${A2A_MUTANTS.map((m) => m.name).join(", ")}`);
+    if (a2a === "sdk") throw new UsageError("--mutant: the A2A mutants break the hardened core; use --a2a hardened or --a2a capnweb");
+    return;
+  }
+  if (!findMutant(mutant)) throw new UsageError(`--mutant: unknown mutant '${mutant}'; known: ${MUTANTS.map((m) => m.name).join(", ")}`);
 }

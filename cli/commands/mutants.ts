@@ -1,3 +1,4 @@
+import { A2A_MUTANTS } from "../../mutants/a2a/catalog.ts";
 import { availableParallelism } from "node:os";
 import { mutantsJson, mutantsSummary, mutantsTable } from "../../reports/mutants-table.ts";
 import { MUTANTS } from "../../mutants/catalog.ts";
@@ -21,17 +22,21 @@ export const mutantsCommand: Command = {
       { name: "from", kind: "int", value: "S", description: "first seed", min: 0, default: 1 },
       { name: "transport", kind: "string", choices: [...TRANSPORTS, "all"], description: "fix the transport, or run every seed on all three (default: drawn per seed)" },
       { name: "profile", kind: "string", choices: PROFILES, description: "fault profile", default: "swarm" },
+      { name: "a2a", kind: "string", choices: ["hardened", "capnweb"], description: "hunt the A2A mutants of the hardened core on this setup instead (docs/a2a.md)" },
       { name: "only", kind: "string", value: "A,B", description: "hunt only these mutants or variants (comma-separated)" },
       { name: "workers", kind: "int", value: "K", description: "worker threads (default: the core count)", min: 1, max: 64 },
       { name: "ops-max", kind: "int", value: "N", description: "most ops one generated client enqueues", min: 1, max: 100_000, default: 300 },
       RUN_TIMEOUT_FLAG,
       { name: "json", kind: "bool", description: "print one JSON object, no progress" },
     ],
-    notes: [`Mutants: ${MUTANTS.map((m) => m.name).join(", ")}`, `Variants: ${VARIANTS.map((v) => v.name).join(", ")}`, "Exit codes: 0 every one killed and the reference clean, 1 otherwise, 2 bad input."],
+    notes: [`Mutants: ${MUTANTS.map((m) => m.name).join(", ")}`, `Variants: ${VARIANTS.map((v) => v.name).join(", ")}`, `A2A mutants (--a2a): ${A2A_MUTANTS.map((m) => m.name).join(", ")}`, "Exit codes: 0 every one killed and the reference clean, 1 otherwise, 2 bad input."],
   },
   async run(flags, io) {
     const only = flags.only === undefined ? undefined : (flags.only as string).split(",").map((n) => n.trim());
-    for (const name of only ?? []) if (!NAMES.includes(name)) throw new UsageError(`--only: unknown mutant or variant '${name}'`);
+    const a2a = flags.a2a as "hardened" | "capnweb" | undefined;
+    const known = a2a ? A2A_MUTANTS.map((m) => m.name) : NAMES;
+    for (const name of only ?? []) if (!known.includes(name)) throw new UsageError(`--only: unknown ${a2a ? "A2A mutant" : "mutant or variant"} '${name}'`);
+    if (a2a && flags.transport !== undefined) throw new UsageError("--a2a picks its own transport: drop --transport");
     const json = flags.json === true;
     const progress = progressLine(io, !json);
     const transport = flags.transport as TransportName | "all" | undefined;
@@ -44,6 +49,7 @@ export const mutantsCommand: Command = {
       ops_max: flags["ops-max"] as number,
       run_timeout_ms: flags["run-timeout"] as number,
       ...(only ? { names: only } : {}),
+      ...(a2a ? { a2a } : {}),
       onProgress: (text) => progress.update(text),
     });
     progress.done();

@@ -1,3 +1,5 @@
+import type { SetupName } from "../../a2a-under-test/protocol/ports.ts";
+import { checkMutantFlag } from "./explore.ts";
 import { writeFileSync } from "node:fs";
 import { consoleSummary, runJson } from "../../reports/run-summary.ts";
 import { timelineHtml } from "../../reports/timeline.ts";
@@ -78,6 +80,7 @@ export const runCommand: Command = {
       { name: "transport", kind: "string", choices: TRANSPORTS, description: "fix the transport (default: drawn, or the file's)" },
       { name: "profile", kind: "string", choices: PROFILES, description: "fault profile of a generated scenario", default: "swarm" },
       { name: "mutant", kind: "string", value: "NAME", description: "run against a deliberately broken build (see replaysim mutants --help)" },
+      { name: "a2a", kind: "string", choices: ["sdk", "hardened", "capnweb"], description: "with --seed: the A2A system's scenario for the seed, in this setup (docs/a2a.md)" },
       { name: "variant", kind: "string", value: "NAME", description: "run against a seed design: seed-original or seed-plan" },
       { name: "json", kind: "bool", description: "print one JSON object instead of text" },
       { name: "history", kind: "string", value: "FILE", description: "also write the canonical history, one event per line" },
@@ -106,6 +109,9 @@ export const runCommand: Command = {
     }
     const mutant = flags.mutant as string | undefined;
     const variant = flags.variant as string | undefined;
+    const a2a = flags.a2a as SetupName | undefined;
+    if (a2a !== undefined && (file !== undefined || transport !== undefined || variant !== undefined)) throw new UsageError("--a2a goes with --seed alone: no --scenario, --transport or --variant");
+    checkMutantFlag(mutant, a2a);
     let scenario: Scenario;
     try {
       if (file) {
@@ -117,9 +123,9 @@ export const runCommand: Command = {
           ...(variant === undefined ? {} : { variant }),
         };
       } else {
-        scenario = generateScenario(seed!, { profile: flags.profile as Profile, ...(transport ? { transport } : {}), ...(mutant ? { mutant } : {}), ...(variant ? { variant } : {}) });
+        scenario = generateScenario(seed!, { profile: flags.profile as Profile, ...(transport ? { transport } : {}), ...(mutant ? { mutant } : {}), ...(variant ? { variant } : {}), ...(a2a ? { a2a } : {}) });
       }
-      partsFor(scenario);
+      if (!scenario.a2a) partsFor(scenario);
     } catch (error) {
       if (error instanceof ScenarioError || error instanceof UnknownPartsError) throw new UsageError(error.message);
       throw error;
@@ -131,6 +137,7 @@ export const runCommand: Command = {
       ...(transport ? { transport } : {}),
       ...(mutant ? { mutant } : {}),
       ...(variant ? { variant } : {}),
+      ...(a2a ? { a2a } : {}),
       profile: flags.profile as string,
       ...(run_timeout_ms !== RUN_TIMEOUT_MS_DEFAULT ? { run_timeout_ms } : {}),
       check_determinism: flags["check-determinism"] === true,

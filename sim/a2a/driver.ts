@@ -119,7 +119,7 @@ export class A2ADriver {
       if (cancelAfter !== null && !cancelled && chunks >= cancelAfter) {
         cancelled = true;
         const task = d.disk.taskOf.get(messageId);
-        if (task) void this.#cancel(task);
+        if (task) this.#cancel(task).catch(() => {});
       }
     };
     for (let attempt = 0; attempt < d.cfg.attempts_max; attempt++) {

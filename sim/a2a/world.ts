@@ -61,6 +61,8 @@ export class A2AWorld {
   #restoreGlobals: () => void = () => {};
   #detach: () => void = () => {};
   #progressAt = 0;
+  /** The run has ended: late settlements in the clients change nothing. */
+  #over = false;
 
   constructor(scenario: Scenario, core: Partial<CoreParts> = {}) {
     if (!scenario.a2a) throw new Error("not an A2A scenario");
@@ -190,9 +192,10 @@ export class A2AWorld {
     this.scheduler.after(restart_after_ms, () => this.#startClient(index));
   }
 
+  /** What a client's workload reports; nothing once the run is over (a reply may still settle while the world is judged). */
   #recorder(node: string) {
     const now = () => this.scheduler.now;
-    return {
+    const recorder = {
       send: (attempt: SendAttempt) => {
         this.#record.sends.push(attempt);
         this.history.record(now(), node, "a2a_send", { message: attempt.messageId, to_task: attempt.to_task, retry: attempt.retry, to_terminal: attempt.to_terminal });
@@ -232,6 +235,7 @@ export class A2AWorld {
       cancel: (task: string, code: string | null) => this.history.record(now(), node, "a2a_cancel", { task, code }),
       reached: (condition: string) => this.#reached(condition, node),
     };
+    return Object.fromEntries(Object.entries(recorder).map(([k, fn]) => [k, (...args: never[]) => (this.#over ? undefined : (fn as (...a: never[]) => unknown)(...args))])) as typeof recorder;
   }
 
   // --- faults ------------------------------------------------------------------
@@ -311,6 +315,7 @@ export class A2AWorld {
 
   /** The record for the checkers: what the world saw, and the store as it is now. */
   async record(): Promise<A2ARecord> {
+    this.#over = true;
     const store = this.#server?.incarnation.alive ? await this.#server.server.storedTasks() : [];
     return {
       ...this.#record,

@@ -45,12 +45,26 @@ export type CoverageCondition = keyof typeof COVERAGE_CONDITIONS;
 export const COVERAGE_NAMES = Object.keys(COVERAGE_CONDITIONS) as CoverageCondition[];
 
 /** Runs per condition, every condition present (zero when never reached). */
-export function countCoverage(runs: readonly (readonly string[])[]): Record<string, number> {
-  const counts: Record<string, number> = Object.fromEntries(COVERAGE_NAMES.map((n) => [n, 0]));
+/** The A2A world's conditions (sim/a2a/): each fault and each recovery path its clients take. */
+export const A2A_COVERAGE_NAMES = [
+  "a2a.reply_lost_after_handled",
+  "a2a.duplicate_delivered",
+  "a2a.stream_cut",
+  "a2a.server_crash_mid_task",
+  "a2a.client_crash",
+  "a2a.send_retried",
+  "a2a.resubscribe",
+  "a2a.followup",
+  "a2a.cancel",
+  "a2a.send_to_terminal",
+] as const;
+
+export function countCoverage(runs: readonly (readonly string[])[], names: readonly string[] = COVERAGE_NAMES): Record<string, number> {
+  const counts: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
   for (const reached of runs) for (const name of reached) counts[name] = (counts[name] ?? 0) + 1;
   return counts;
 }
 
 export function unreached(counts: Record<string, number>): string[] {
-  return COVERAGE_NAMES.filter((n) => (counts[n] ?? 0) === 0);
+  return Object.keys(counts).filter((n) => counts[n] === 0);
 }

@@ -5,7 +5,7 @@ import type { GenerateOptions, Profile } from "../scenario/arbitrary.ts";
 import { generateScenario } from "../scenario/generate.ts";
 import type { Scenario, TransportName } from "../scenario/schema.ts";
 import { TRANSPORTS } from "../scenario/schema.ts";
-import { countCoverage } from "../coverage/conditions.ts";
+import { A2A_COVERAGE_NAMES, countCoverage } from "../coverage/conditions.ts";
 import { determinismViolation } from "./determinism.ts";
 import { runGuarded } from "./guarded-run.ts";
 import { RUN_TIMEOUT_MS_DEFAULT, workerPool, type CpuProfileOption, type TaskPool } from "./pool.ts";
@@ -14,6 +14,7 @@ import { reduceFailure } from "./reduce.ts";
 import { shrinkFailure } from "./shrink.ts";
 import { scenarioSize, type ScenarioSize } from "./size.ts";
 import type { RunReport } from "./tasks.ts";
+import type { SetupName } from "../../a2a-under-test/protocol/ports.ts";
 
 export interface Shard {
   /** 1-based. */
@@ -33,6 +34,8 @@ export interface ExploreOptions {
   shard?: Shard;
   mutant?: string | null;
   variant?: string;
+  /** Explore the A2A system in this setup (sim/a2a/) instead of the share system. */
+  a2a?: SetupName;
   ops_max?: number;
   /** Wall budget of one run; past it the run is a `liveness/hang` failure. */
   run_timeout_ms?: number;
@@ -177,6 +180,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
     ...(options.ops_max ? { ops_max: options.ops_max } : {}),
     ...(options.mutant ? { mutant: options.mutant } : {}),
     ...(options.variant ? { variant: options.variant } : {}),
+    ...(options.a2a ? { a2a: options.a2a } : {}),
   });
   const reproFor = (seed: number, transport: TransportName | undefined) =>
     reproCommand({
@@ -187,6 +191,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
       ...(options.variant ? { variant: options.variant } : {}),
       ...(run_timeout_ms !== RUN_TIMEOUT_MS_DEFAULT ? { run_timeout_ms } : {}),
       ...(options.check_determinism ? { check_determinism: true } : {}),
+      ...(options.a2a ? { a2a: options.a2a } : {}),
     });
   const outcomes: SeedOutcome[] = [];
   let seedsDone = 0;
@@ -276,7 +281,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
       verdicts: Object.fromEntries(Object.entries(verdicts).sort()),
       faults: Object.fromEntries(Object.entries(faults).sort()),
       hangs: outcomes.filter((o) => o.outcome === "hang").length,
-      coverage: countCoverage(outcomes.map((o) => o.coverage)),
+      coverage: countCoverage(outcomes.map((o) => o.coverage), options.a2a ? A2A_COVERAGE_NAMES : undefined),
       stopped_early,
       check_determinism: options.check_determinism === true,
       run_timeout_ms,

@@ -1,6 +1,8 @@
 import { MUTANTS } from "../../mutants/catalog.ts";
 import type { Mutant } from "../../mutants/mutant.ts";
 import { VARIANTS } from "../../mutants/variants.ts";
+import { A2A_MUTANTS } from "../../mutants/a2a/catalog.ts";
+import type { SetupName } from "../../a2a-under-test/protocol/ports.ts";
 import type { Profile } from "../scenario/arbitrary.ts";
 import type { TransportName } from "../scenario/schema.ts";
 import { explore, openPool } from "./explore.ts";
@@ -42,6 +44,8 @@ export interface HuntOptions {
   workers: number;
   ops_max?: number;
   run_timeout_ms?: number;
+  /** Hunt the A2A mutants (mutants/a2a/) on this setup of the A2A system instead. */
+  a2a?: SetupName;
   /** Only these mutants and variants (all when absent). */
   names?: readonly string[];
   onProgress?: (text: string) => void;
@@ -62,10 +66,11 @@ export function median(values: readonly number[]): number | null {
 export async function huntMutants(options: HuntOptions): Promise<HuntResult> {
   const started = performance.now();
   const pool = openPool(options.workers, options.run_timeout_ms);
-  const targets: { component: Mutant; kind: "mutant" | "variant" }[] = [
-    ...MUTANTS.map((component) => ({ component, kind: "mutant" as const })),
-    ...VARIANTS.map((component) => ({ component, kind: "variant" as const })),
-  ].filter((t) => !options.names || options.names.includes(t.component.name));
+  type Target = { component: Pick<Mutant, "name" | "bug" | "caught_by">; kind: "mutant" | "variant" };
+  const all: Target[] = options.a2a
+    ? A2A_MUTANTS.map((component) => ({ component, kind: "mutant" as const }))
+    : [...MUTANTS.map((component) => ({ component, kind: "mutant" as const })), ...VARIANTS.map((component) => ({ component, kind: "variant" as const }))];
+  const targets = all.filter((t) => !options.names || options.names.includes(t.component.name));
   const common = {
     from: options.from,
     profile: options.profile,
@@ -74,6 +79,7 @@ export async function huntMutants(options: HuntOptions): Promise<HuntResult> {
     shrink_max: 0,
     ...(options.transport ? { transport: options.transport } : {}),
     ...(options.ops_max ? { ops_max: options.ops_max } : {}),
+    ...(options.a2a ? { a2a: options.a2a } : {}),
   };
   try {
     const hunt = async (i: number): Promise<MutantVerdict> => {

@@ -150,6 +150,8 @@ function valid(s: Scenario): Scenario | null {
  * past them the smallest failing scenario so far is kept.
  */
 export async function reduceFailure(pool: TaskPool, failing: { scenario: Scenario; violation: Violation }, target: Target, limits: ShrinkLimits): Promise<Reduced> {
+  // The A2A world has no random node faults to pin or scenario parts this pass knows: fast-check's shrink is all it gets.
+  if (failing.scenario.a2a) return { scenario: failing.scenario, violation: failing.violation, runs: 0, pinned: 0, cut_short: false };
   const started = performance.now();
   let runs = 0;
   let cut_short = false;

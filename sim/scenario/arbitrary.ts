@@ -3,6 +3,8 @@ import { CRASH_POINTS } from "../../protocol/ports.ts";
 import { FORBIDDEN_ATTEMPTS } from "../adversary/attempts.ts";
 import type { ScenarioInput, TransportName } from "./schema.ts";
 import { TRANSPORTS } from "./schema.ts";
+import type { SetupName } from "../../a2a-under-test/protocol/ports.ts";
+import { a2aScenarioArbitrary } from "../a2a/arbitrary.ts";
 
 // Scenarios as fast-check arbitraries: small pieces that compose, and shrink
 // toward fewer ops, fewer faults, fewer clients and smaller batches.
@@ -174,6 +176,8 @@ export interface GenerateOptions {
   /** Run a mutant or variant instead of the reference. */
   mutant?: string | null;
   variant?: string;
+  /** Generate scenarios of the A2A system in this setup instead of the share system's. */
+  a2a?: SetupName;
 }
 
 export const OPS_MAX = 300;
@@ -186,6 +190,7 @@ function shareOfClient(clients: readonly { shares_first: boolean }[], i: number)
 /** Whole scenarios (without their seed): the input of `explore` and `run --seed`. */
 export function scenarioArbitrary(options: GenerateOptions): fc.Arbitrary<Omit<ScenarioInput, "seed">> {
   const { profile } = options;
+  if (options.a2a) return a2aScenarioArbitrary(options.a2a, profile, Math.min(options.ops_max ?? 12, 12));
   return fc
     .record({
       transport: options.transport ? fc.constant(options.transport) : fc.constantFrom(...TRANSPORTS),
