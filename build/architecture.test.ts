@@ -28,7 +28,8 @@ describe("the house", () => {
       protocol: ["protocol"],
       "server-under-test": ["server-under-test", "protocol"],
       "client-under-test": ["client-under-test", "protocol"],
-      mutants: ["mutants", "server-under-test", "client-under-test", "protocol"],
+      "a2a-under-test": ["a2a-under-test", "protocol"],
+      mutants: ["mutants", "server-under-test", "client-under-test", "a2a-under-test", "protocol"],
     };
     const wrong: string[] = [];
     for (const [file, targets] of graph) {

@@ -8,8 +8,6 @@ import { harnessViolation } from "./harness-error.ts";
 import { exclusive } from "./kernel/run-lock.ts";
 import { runMonitor } from "./kernel/run-monitor.ts";
 import { partsFor } from "./parts.ts";
-import { runA2A } from "./a2a/run-a2a.ts";
-import { a2aCoreParts } from "../mutants/a2a/catalog.ts";
 import type { Scenario, TransportName } from "./scenario/schema.ts";
 import type { Outcome } from "./run-record.ts";
 import { recordOf } from "./world/record.ts";
@@ -81,8 +79,6 @@ export interface RunOptions {
  * verdict instead of escaping: the bench never loses a run to it.
  */
 export function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<RunResult> {
-  // The second system under test has its own world and checkers (sim/a2a/).
-  if (scenario.a2a) return exclusive(() => runA2A(scenario, { keepHistory: options.keepHistory === true, core: a2aCoreParts(scenario) }));
   return exclusive(async () => {
     const started = performance.now();
     const monitor = runMonitor();

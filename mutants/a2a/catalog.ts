@@ -1,5 +1,4 @@
 import type { CoreParts } from "../../a2a-under-test/core/core-parts.ts";
-import type { Scenario } from "../../sim/scenario/schema.ts";
 
 // Deliberate bugs in the hardened A2A core (a2a-under-test/core/), one seam
 // each (core-parts.ts). Each is a mistake a team hardening its own A2A server
@@ -47,9 +46,4 @@ export const A2A_MUTANTS: readonly A2AMutant[] = [
 
 export function findA2AMutant(name: string): A2AMutant | undefined {
   return A2A_MUTANTS.find((m) => m.name === name);
-}
-
-/** The core parts an A2A scenario's mutant replaces (none for the reference). */
-export function a2aCoreParts(scenario: Scenario): Partial<CoreParts> {
-  return scenario.mutant ? (findA2AMutant(scenario.mutant)?.core ?? {}) : {};
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SETUPS } from "../../a2a-under-test/protocol/ports.ts";
-import { runScenario } from "../run-scenario.ts";
+import { runA2A as runScenario } from "./run-a2a.ts";
 import { parseScenario, resolveScenario } from "../scenario/load.ts";
 import { generateScenario } from "../scenario/generate.ts";
 import type { Scenario } from "../scenario/schema.ts";

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import type { SetupName } from "../../a2a-under-test/protocol/ports.ts";
-import type { Profile } from "../scenario/arbitrary.ts";
+import type { Profile } from "../scenario/profiles.ts";
 import type { ScenarioInput, TransportName } from "../scenario/schema.ts";
 
 // A2A scenarios as fast-check arbitraries: fewer clients, messages and chunks,

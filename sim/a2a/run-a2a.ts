@@ -4,6 +4,8 @@ import type { Violation } from "../checker-names.ts";
 import { noEfficiency } from "../efficiency.ts";
 import { harnessViolation } from "../harness-error.ts";
 import { runMonitor } from "../kernel/run-monitor.ts";
+import { exclusive } from "../kernel/run-lock.ts";
+import { findA2AMutant } from "../../mutants/a2a/catalog.ts";
 import type { RunResult } from "../run-scenario.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { checkA2A } from "./checkers/index.ts";
@@ -47,9 +49,18 @@ function summaryOf(record: A2ARecord): A2ASummary {
 
 /**
  * Runs one A2A scenario to its end and judges it with the A2A checkers. Same
- * scenario, same trace hash. Called by runScenario inside its run lock.
+ * scenario, same trace hash. Runs never overlap in a thread (run-lock.ts).
  */
-export async function runA2A(scenario: Scenario, options: A2ARunOptions = {}): Promise<RunResult & { a2a?: A2ASummary }> {
+export function runA2A(scenario: Scenario, options: A2ARunOptions = {}): Promise<RunResult & { a2a?: A2ASummary }> {
+  return exclusive(() => judgeA2A(scenario, { ...options, core: options.core ?? a2aCoreParts(scenario) }));
+}
+
+/** The core parts an A2A scenario's mutant replaces (none for the reference). */
+export function a2aCoreParts(scenario: Scenario): Partial<CoreParts> {
+  return scenario.mutant ? (findA2AMutant(scenario.mutant)?.core ?? {}) : {};
+}
+
+async function judgeA2A(scenario: Scenario, options: A2ARunOptions): Promise<RunResult & { a2a?: A2ASummary }> {
   const started = performance.now();
   let world: A2AWorld | undefined;
   try {

@@ -1,6 +1,7 @@
 import type { Violation } from "../checker-names.ts";
 import { canonicalJson } from "../history/canonical-json.ts";
 import type { HistoryEvent } from "../history/history.ts";
+import { runA2A } from "../a2a/run-a2a.ts";
 import { runScenario, type CrashSite, type FinalSummary, type RunStats } from "../run-scenario.ts";
 import type { Scenario, TransportName } from "../scenario/schema.ts";
 
@@ -32,7 +33,10 @@ export interface RunReport {
 }
 
 export async function runTask(task: RunTask): Promise<RunReport> {
-  const result = await runScenario(task.scenario, { keepHistory: task.keep !== undefined, ...(task.census ? { census: true } : {}) });
+  // The second system under test has its own world and checkers (sim/a2a/).
+  const result = task.scenario.a2a
+    ? await runA2A(task.scenario, { keepHistory: task.keep !== undefined })
+    : await runScenario(task.scenario, { keepHistory: task.keep !== undefined, ...(task.census ? { census: true } : {}) });
   const report: RunReport = {
     seed: result.seed,
     transport: result.transport,

@@ -9,8 +9,8 @@ import { a2aScenarioArbitrary } from "../a2a/arbitrary.ts";
 // Scenarios as fast-check arbitraries: small pieces that compose, and shrink
 // toward fewer ops, fewer faults, fewer clients and smaller batches.
 
-export const PROFILES = ["calm", "flaky", "chaos", "swarm"] as const;
-export type Profile = (typeof PROFILES)[number];
+export { PROFILES, type Profile } from "./profiles.ts";
+import type { Profile } from "./profiles.ts";
 
 /** Each rate is a whole number of thousandths, so saved scenarios stay readable. */
 const permille = (max: number) => fc.integer({ min: 0, max: Math.round(max * 1000) }).map((n) => n / 1000);
