@@ -10,7 +10,9 @@ export function describeRun(result: RunResult): string {
   const s = result.stats;
   const label = result.scenario.profile ? ` (${result.scenario.profile})` : "";
   const variant = [result.scenario.variant !== "reference" ? `variant ${result.scenario.variant}` : "", result.scenario.mutant ? `mutant ${result.scenario.mutant}` : ""].filter(Boolean).join(", ");
-  return `seed ${result.seed} ${result.transport}${label}${variant ? `, ${variant}` : ""}: ${s.ops} ops committed, ${s.applied} applied, ${s.faults} faults, ${seconds(s.sim_time_ms)} simulated in ${s.wall_ms.toFixed(0)} ms`;
+  const system = result.scenario.a2a ? `A2A ${result.scenario.a2a.setup}` : result.transport;
+  const work = result.scenario.a2a ? `${s.ops} messages, ${s.applied} tasks stored` : `${s.ops} ops committed, ${s.applied} applied`;
+  return `seed ${result.seed} ${system}${label}${variant ? `, ${variant}` : ""}: ${work}, ${s.faults} faults, ${seconds(s.sim_time_ms)} simulated in ${s.wall_ms.toFixed(0)} ms`;
 }
 
 function describeViewer(v: NonNullable<RunResult["final"]["viewers"]>[number]): string {

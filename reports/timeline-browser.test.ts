@@ -5,6 +5,7 @@ import { pathToFileURL } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { main } from "../cli/main.ts";
+import { runA2A } from "../sim/a2a/run-a2a.ts";
 import { runScenario } from "../sim/run-scenario.ts";
 import { loadScenarioFile, resolveScenario } from "../sim/scenario/load.ts";
 import { browserAvailability, launchChromium } from "./browser-harness.ts";
@@ -191,6 +192,26 @@ describe("crash and drop marks", () => {
     const page = await open(await timelineOf("seed-original-dropped-request"));
     expect(await page.locator("#arrows g.a-request.lost").count()).toBe(1);
     expect(await texts(page, "#rows tspan.t-fault")).toContain("no answer");
+    await page.close();
+  }, 30_000);
+});
+
+describe("an A2A run's timeline", () => {
+  inBrowser("the SDK's duplicated follow-up: sends, retries, stream items and the server's events, with the A2A header", async () => {
+    const path = "scenarios/regressions/a2a/sdk-event-after-terminal.json";
+    const scenario = resolveScenario(loadScenarioFile(new URL(`../${path}`, import.meta.url).pathname));
+    const result = await runA2A(scenario, { keepHistory: true });
+    const out = join(dir, "a2a-sdk.html");
+    writeFileSync(out, timelineHtml(result, `replaysim run --scenario ${path}`));
+    const page = await open(pathToFileURL(out).href);
+    expect(await page.locator("h1").textContent()).toMatch(/A2A sdk/);
+    expect(await page.locator(".violation h2").first().textContent()).toMatch(/history-once|terminal-final/);
+    const labels = (await texts(page, "#rows text")).join("\n");
+    expect(labels).toMatch(/retry client-1-m3-f/);
+    expect(labels).toMatch(/status:completed/);
+    expect(labels).toMatch(/restart: \d+ of \d+ messages done/);
+    expect(await page.locator("#arrows g.a-request").count()).toBeGreaterThan(10);
+    expect((page as Page & { errors: string[] }).errors).toEqual([]);
     await page.close();
   }, 30_000);
 });

@@ -55,15 +55,15 @@ ${rest.length ? `<details><summary>${rest.length} more violation${rest.length ==
 function title(result: RunResult): string {
   const s = result.scenario;
   const target = s.mutant ? ` · mutant ${s.mutant}` : s.variant !== "reference" ? ` · variant ${s.variant}` : "";
-  return `${result.real ? "real · " : ""}seed ${result.seed} · ${result.transport}${target}`;
+  const system = s.a2a ? `A2A ${s.a2a.setup}` : result.transport;
+  return `${result.real ? "real · " : ""}seed ${result.seed} · ${system}${target}`;
 }
 
 function statsLine(result: RunResult): string {
   const s = result.stats;
   const faults = Object.entries(s.faults_by_kind);
   return [
-    `${s.ops} ops committed`,
-    `${s.applied} applied`,
+    ...(result.scenario.a2a ? [`${s.ops} messages`, `${s.applied} tasks stored`] : [`${s.ops} ops committed`, `${s.applied} applied`]),
     `${s.faults} fault${s.faults === 1 ? "" : "s"}${faults.length ? ` (${faults.map(([k, n]) => `${k} ${n}`).join(", ")})` : ""}`,
     result.real ? `${formatMs(s.sim_time_ms)} of wall time (a real run)` : `${formatMs(s.sim_time_ms)} simulated`,
     `outcome ${s.outcome}`,

@@ -3,6 +3,7 @@ import { matchesWitness, witnessNamesEvents, witnessQuery, type WitnessQuery } f
 import { Bands } from "./bands.ts";
 import { Canvas, Names } from "./canvas.ts";
 import { Charts } from "./charts.ts";
+import * as a2a from "./a2a-marks.ts";
 import * as client from "./client-marks.ts";
 import type { Drawing, Handler, Handlers, Place } from "./context.ts";
 import * as http from "./http-arrows.ts";
@@ -71,6 +72,16 @@ const HANDLERS: Handlers = {
   http_dropped: http.httpDropped,
   http_duplicate_delivered: http.httpDuplicate,
   http_received: http.httpReceived,
+  // the A2A world
+  a2a_send: a2a.a2aSend,
+  a2a_reply: a2a.a2aReply,
+  a2a_item: a2a.a2aItem,
+  a2a_emitted: a2a.a2aEmitted,
+  a2a_stream_opened: a2a.a2aStreamOpened,
+  a2a_stream_ended: a2a.a2aStreamEnded,
+  a2a_get: a2a.a2aGet,
+  a2a_cancel: a2a.a2aCancel,
+  a2a_cut: a2a.a2aCut,
 };
 
 class Builder implements Drawing {

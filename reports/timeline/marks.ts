@@ -45,7 +45,7 @@ function serverRestart(d: Drawing, e: HistoryEventOf<"restart">, row: Row): void
   const names = d.names;
   const shown = Object.entries(cursors).map(([id, c]) => `${names.shareCount > 1 ? `${names.share(id)} ` : ""}cur ${c}`);
   const keys: Keys = { seqs: [], ops: [], cursors: Object.entries(cursors).map(([id, c]) => ({ share: names.share(id), lo: c, hi: c })) };
-  d.canvas.mark(row, "restart", `restart: ${shown.join(", ")}`, `server restarted (incarnation ${String(incarnation)}): cursors ${JSON.stringify(cursors)}`, keys);
+  d.canvas.mark(row, "restart", shown.length > 0 ? `restart: ${shown.join(", ")}` : "restart", `server restarted (incarnation ${String(incarnation)}): cursors ${JSON.stringify(cursors)}`, keys);
   for (const [id, c] of Object.entries(cursors)) d.charts.cursorPoint(e.t, names.share(id), c);
 }
 
@@ -56,6 +56,10 @@ function serverRestart(d: Drawing, e: HistoryEventOf<"restart">, row: Row): void
  */
 function nodeRestart(d: Drawing, e: HistoryEventOf<"restart">, p: Place, row: Row): void {
   const data = e.data;
+  if ("messages_done" in data) {
+    d.canvas.mark(row, "restart", `restart: ${data.messages_done} of ${data.messages} messages done`, `${p.node} (A2A client) restarted: ${data.messages_done} of ${data.messages} messages done`);
+    return;
+  }
   const acked = "acked_seq" in data ? data.acked_seq : undefined;
   const pending = "pending" in data ? data.pending : undefined;
   const cursor = "cursor" in data ? data.cursor : undefined;

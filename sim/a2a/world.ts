@@ -161,7 +161,7 @@ export class A2AWorld {
       deadline_ms: this.scenario.client.deadline_ms,
     });
     proc.close = () => client.close();
-    this.history.record(this.scheduler.now, name, "restart", { acked_seq: proc.disk.next, pending: proc.messages.length - proc.disk.next, cursor: 0 });
+    this.history.record(this.scheduler.now, name, "restart", { messages_done: proc.disk.next, messages: proc.messages.length });
     const driver = new A2ADriver({
       node: name,
       incarnation: incarnation.number,

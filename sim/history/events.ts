@@ -69,6 +69,11 @@ export interface ClientRestart {
   pending: number;
   cursor: number;
 }
+/** An A2A client's restart: how far through its messages its durable memory says it got. */
+export interface A2AClientRestart {
+  messages_done: number;
+  messages: number;
+}
 export interface ViewerRestart {
   cursor: number;
   joined: boolean;
@@ -111,7 +116,7 @@ export interface HistoryEventMap extends ProbeEventMap {
   start: ServerStart | ClientStart | ViewerStart;
   leave: NoData;
   crash: CrashData;
-  restart: ServerRestart | ClientRestart | ViewerRestart;
+  restart: ServerRestart | ClientRestart | ViewerRestart | A2AClientRestart;
   uncaught_exception: { message: string };
   /** The admin's revoke found no server to revoke on (node "admin"). */
   revoke_skipped: { share: string; reason: string };

@@ -131,6 +131,20 @@ describe("A2A checkers", () => {
   });
 
   describe("stream-gap-free", () => {
+    it("places a snapshot at the point the server had reached, not at a later point that looks the same", () => {
+      // working with two chunks is both event 4 and event 6 (after input-required, working again); at t=45 only 4 existed.
+      const keys = ["status:submitted", "status:working", "artifact:answer-1:1", "artifact:answer-1:2", "status:input-required", "status:working", "artifact:answer-2:1", "status:completed"];
+      const record = clean({
+        setup: "sdk",
+        emitted: { t1: emitted(keys) },
+        sessions: [
+          session([ev("status:submitted"), ev("status:working"), ev("artifact:answer-1:1")], "network", { opened_t: 5 }),
+          { ...session([], "interrupted", { kind: "subscribe", opened_t: 44 }), items: [{ t: 45, item: snap(view("working", { "answer-1": 2 })) }, { t: 55, item: ev("status:input-required") }] },
+        ],
+      });
+      expect(streamGapFree(record)).toEqual([]);
+    });
+
     const withItems = (items: StreamItem[], ended: StreamSession["ended"] = "terminal") => clean({ sessions: [session(items, ended)] });
     it("finds a repeated event", () => {
       const items = KEYS.map((k) => ev(k));

@@ -90,7 +90,14 @@ export function streamGapFree(record: A2ARecord): Violation[] {
   const push = (v: Omit<Violation, "checker">) => violations.length < VIOLATIONS_PER_CHECKER_MAX && violations.push({ checker: "stream-gap-free", ...v });
 
   for (const { node, task, sessions } of clientStreams(record)) {
-    const keys = (record.emitted[task] ?? []).map((e) => e.key);
+    const emitted = record.emitted[task] ?? [];
+    const keys = emitted.map((e) => e.key);
+    /** How many events the server had produced by `t`: nothing received at `t` can be later than that. */
+    const producedBy = (t: number) => {
+      let n = 0;
+      while (n < emitted.length && emitted[n]!.t <= t) n++;
+      return n;
+    };
     const positions = new Map<string, number[]>();
     keys.forEach((k, i) => positions.set(k, [...(positions.get(k) ?? []), i + 1]));
     const folds = prefixes(keys);
@@ -104,6 +111,8 @@ export function streamGapFree(record: A2ARecord): Violation[] {
 
     // The client keeps what it received durably, so a new incarnation goes on from where the last one got.
     let pos = 0;
+    /** The points a snapshot just received could stand for, when it fits more than one. */
+    let snapshotAt: number[] | null = null;
     sessions.forEach((session) => {
       const where = { node, task, incarnation: session.incarnation, session_kind: session.kind, opened_t: session.opened_t };
       for (const { t, item } of session.items) {
@@ -114,7 +123,13 @@ export function streamGapFree(record: A2ARecord): Violation[] {
             report({ anomaly: "foreign_event", message: `${node} received ${key} for task ${task}, which the server never emitted`, t_ms: t, witness: { ...where, key, seq: item.seq, reached: pos } });
             continue;
           }
-          const q = occ.find((i) => i > pos) ?? occ.filter((i) => i <= pos).at(-1)!;
+          const bound = producedBy(t);
+          // Right after a snapshot that fits several points, take the point this event continues, if any does.
+          const fits = snapshotAt?.find((c) => occ.includes(c + 1) && c + 1 <= bound);
+          if (fits !== undefined) pos = fits;
+          else if (snapshotAt) pos = snapshotAt.at(-1)!;
+          snapshotAt = null;
+          const q = occ.find((i) => i > pos && i <= bound) ?? occ.filter((i) => i <= pos).at(-1) ?? occ[0]!;
           if (q <= pos) {
             report({ anomaly: "repeat", message: `${node} received ${key} of task ${task} again (event ${q} of the ground truth; it already had ${pos})`, t_ms: t, witness: { ...where, key, seq: item.seq, position: q, reached: pos } });
             continue;
@@ -130,8 +145,15 @@ export function streamGapFree(record: A2ARecord): Violation[] {
           }
           pos = q;
         } else {
-          let p = -1;
-          for (let i = folds.length - 1; i >= 0; i--) if (matches(folds[i]!, item.task)) { p = i; break; }
+          // Two points of a task can look alike (working with the same chunks before and after another turn starts).
+          // Only what was produced by then counts, and of the points left the checker takes the one that accuses least:
+          // the earliest at or after where the client stood, else the latest before it (a rewind).
+          const candidates: number[] = [];
+          for (let i = 0; i <= Math.min(folds.length - 1, producedBy(t)); i++) if (matches(folds[i]!, item.task)) candidates.push(i);
+          const ahead = candidates.filter((i) => i >= pos);
+          // Undecided until the next event shows which of them it was.
+          snapshotAt = ahead.length > 1 ? ahead : null;
+          const p = ahead[0] ?? candidates.at(-1) ?? -1;
           if (p < 0) {
             report({ anomaly: "foreign_snapshot", message: `${node} received a snapshot of task ${task} (${item.task.state}) that no prefix of the server's events makes`, t_ms: t, witness: { ...where, seq: item.seq, snapshot: summary(item.task), reached: pos } });
             continue;
