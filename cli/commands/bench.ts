@@ -3,11 +3,12 @@ import { join } from "node:path";
 import { BATCH_MAX, FULL_MATRIX, MODES, QUICK_MATRIX, STORAGE_NAMES, type BenchMatrix } from "../../bench/matrix.ts";
 import { runBench } from "../../bench/run-bench.ts";
 import { TRANSPORT_NAMES } from "../../client-under-test/transports/transport.ts";
+import { SETUPS, type SetupName } from "../../a2a-under-test/protocol/ports.ts";
 import { DEFAULT_LIMITS } from "../../protocol/limits.ts";
 import { benchHtml } from "../../reports/bench-html.ts";
 import { benchConsole } from "../../reports/bench-table.ts";
-import { UsageError, type FlagValues } from "../args.ts";
-import type { Command } from "../command.ts";
+import { givenFlags, UsageError, type FlagValues } from "../args.ts";
+import type { Command, Io } from "../command.ts";
 import { bar, progressLine } from "../progress.ts";
 
 /** A comma-separated list for `--flag`: every item checked, duplicates dropped, order kept. */
@@ -54,6 +55,51 @@ export function matrixFromFlags(flags: FlagValues): BenchMatrix {
 
 const list = (xs: readonly (string | number)[]) => xs.join(",");
 
+/** The flags only the share matrix reads: refused together with --a2a. */
+const SHARE_ONLY_FLAGS = ["transport", "batch", "in-flight", "storage", "mode", "time", "quick"];
+
+/**
+ * The setups `--a2a` asks for. The flag parser has no flag with an optional
+ * value, so `--a2a` is a switch and its list comes as the bare argument after
+ * it: `--a2a` alone is every setup, `--a2a sdk,capnweb` two of them.
+ */
+export function a2aSetupsFromFlags(flags: FlagValues): SetupName[] | undefined {
+  const bare = (flags._ as string[] | undefined) ?? [];
+  if (flags.a2a !== true) {
+    if (bare.length > 0) throw new UsageError(`unexpected argument '${bare[0]}' (a list of setups goes after --a2a)`);
+    return undefined;
+  }
+  const shareOnly = SHARE_ONLY_FLAGS.filter((f) => givenFlags(flags).has(f));
+  if (shareOnly.length > 0) throw new UsageError(`--a2a measures the A2A setups, not the share matrix: drop ${shareOnly.map((f) => `--${f}`).join(", ")}`);
+  if (bare.length === 0) return [...SETUPS];
+  return parseList("a2a", bare.join(","), choice("a2a", SETUPS, "setup"))!;
+}
+
+const A2A_OUT = "reports/out/bench";
+
+async function runA2ABenchCommand(setups: SetupName[], flags: FlagValues, io: Io): Promise<number> {
+  const { A2A_BENCH_DEFAULTS, runA2ABench } = await import("../../bench/a2a-bench.ts");
+  const { a2aBenchConsole } = await import("../../reports/a2a-bench-table.ts");
+  const json = flags.json === true;
+  const progress = progressLine(io, !json);
+  const result = await runA2ABench({
+    ...A2A_BENCH_DEFAULTS,
+    setups,
+    messages: (flags.ops as number | undefined) ?? A2A_BENCH_DEFAULTS.messages,
+    onProgress: (p) => progress.update(`${bar(p.done, p.total)}${p.done}/${p.total} ${p.label}`),
+  });
+  progress.done();
+  const out = (flags.out as string | undefined) ?? A2A_OUT;
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, "a2a.json"), `${JSON.stringify(result, null, 2)}\n`);
+  if (json) io.out(JSON.stringify(result));
+  else {
+    for (const line of a2aBenchConsole(result)) io.out(line);
+    io.out(`wrote ${join(out, "a2a.json")}`);
+  }
+  return result.rows.some((r) => r.real.error !== null || r.sim.error !== null) ? 1 : 0;
+}
+
 export const benchCommand: Command = {
   spec: {
     name: "bench",
@@ -68,16 +114,21 @@ export const benchCommand: Command = {
       { name: "time", kind: "duration", value: "DURATION", description: `tinybench's time per cell (default ${FULL_MATRIX.time_ms}ms; --quick ${QUICK_MATRIX.time_ms}ms)` },
       { name: "quick", kind: "bool", description: "a small matrix for CI: every transport at batch 1 and 100, in-flight 1, memory, both modes" },
       { name: "json", kind: "bool", description: "print one JSON object, no progress" },
-      { name: "out", kind: "string", value: "DIR", description: "also write bench.json and bench.html there" },
+      { name: "out", kind: "string", value: "DIR", description: "also write bench.json and bench.html there (--a2a: a2a.json, default reports/out/bench)" },
+      { name: "a2a", kind: "bool", description: `instead of the share matrix, the A2A setups (${list(SETUPS)}, or the list after it): real loopback msgs/s, events/s, bytes/event; resubscribes and retried sends from simulated swarm seeds` },
     ],
+    positional: { name: "SETUPS", description: "only after --a2a: which A2A setups to measure, comma-separated (default all)", min: 0 },
     notes: [
       "Each cell: sync ops/s (outbox filled first, timed from start to drained), enqueue ops/s (timed apart), per-call p50/p99,",
       "request bytes per op, server CPU per op (loopback), and the ratio to the raw SQLite ceiling at the same batch size and storage.",
       "Exit codes: 0 every row measured, 1 some cell failed or timed out (it has an error row), 2 bad input.",
       "Example: replaysim bench --quick --out reports/out/bench",
+      "A2A: replaysim bench --a2a [sdk,hardened,capnweb] [--ops N messages per setup, default 200] [--json] [--out DIR]",
     ],
   },
   async run(flags, io) {
+    const setups = a2aSetupsFromFlags(flags);
+    if (setups) return runA2ABenchCommand(setups, flags, io);
     const matrix = matrixFromFlags(flags);
     const json = flags.json === true;
     const progress = progressLine(io, !json);
