@@ -11,6 +11,7 @@ import { protocolError } from "../protocol/errors.ts";
 import { noProbe, type Probe } from "../protocol/ports.ts";
 import type { Op, OpBody } from "../protocol/ops.ts";
 import type { ClientDeps, ClientStatus, SyncClient } from "../client-under-test/share-client.ts";
+import type { ClientPorts, Implementation } from "./implementation.ts";
 import type { Mutant } from "./mutant.ts";
 
 const DEBOUNCE_MS = 1000;
@@ -118,9 +119,14 @@ class DebouncedQueueClient implements SyncClient {
   }
 }
 
+/** The seed's client as an implementation module: loaded through the same interface as anyone's. */
+export const seedOriginalImplementation = {
+  client: (ports: ClientPorts): SyncClient => new DebouncedQueueClient(ports),
+} satisfies Implementation;
+
 export const seedOriginal: Mutant = {
   name: "seed-original",
   bug: "in-memory queue, 1 s debounce keyed by item id, no durable storage, no retries, non-idempotent bulk sync",
   caught_by: ["exactly-once", "convergence", "order"],
-  parts: { server: {}, client: {}, clientFactory: (deps) => new DebouncedQueueClient(deps) },
+  parts: { server: {}, client: {}, clientFactory: (deps) => seedOriginalImplementation.client(deps) },
 };

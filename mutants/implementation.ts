@@ -1,0 +1,23 @@
+import { ShareClient, type ClientDeps, type SyncClient } from "../client-under-test/share-client.ts";
+
+// The public interface through which replaysim runs an implementation of the
+// share protocol: yours (`--client MODULE`, `--impl MODULE`, docs/your-implementation.md),
+// the reference, or an earlier design. The world builds every client through
+// it, so an implementation that fits it gets exactly what the reference gets.
+
+/** What a client process receives from its world: a SQLite database, clock, random, ids, crash points, a transport, and the server's URL for plain `fetch`. */
+export type ClientPorts = ClientDeps;
+
+/** The methods the world drives on a client. */
+export const CLIENT_METHODS = ["bindShare", "enqueue", "start", "stop", "drained", "status"] as const satisfies readonly (keyof SyncClient)[];
+
+/** A module under test exports any of these factories. */
+export interface Implementation {
+  /** A share client (an agent's writer): enqueues ops and syncs them. */
+  client?: (ports: ClientPorts) => SyncClient;
+}
+
+/** The reference client, through the same door as anyone's. */
+export const referenceImplementation = {
+  client: (ports: ClientPorts): SyncClient => new ShareClient(ports),
+} satisfies Implementation;
