@@ -1,4 +1,5 @@
 import { expect, test } from "vitest";
+import { A2A_MUTANTS } from "../mutants/a2a/catalog.ts";
 import { MUTANTS } from "../mutants/catalog.ts";
 import { VARIANTS } from "../mutants/variants.ts";
 import { huntMutants } from "../sim/explore/mutants.ts";
@@ -20,3 +21,12 @@ test(`every mutant and variant dies within ${SEED_BUDGET} seeds; the reference s
   expect(result.reference_failures).toEqual([]);
   expect(result.reference_clean).toBe(true);
 }, 600_000);
+
+test(`every A2A mutant of the hardened core dies within ${SEED_BUDGET} seeds, on both setups that use it; the reference stays clean`, async () => {
+  for (const a2a of ["hardened", "capnweb"] as const) {
+    const result = await huntMutants({ seeds: SEED_BUDGET, from: 1, profile: "swarm", workers: 2, a2a });
+    expect(result.mutants.map((m) => m.name).sort()).toEqual(A2A_MUTANTS.map((m) => m.name).sort());
+    expect(result.mutants.filter((m) => !m.killed).map((m) => `${a2a}: ${m.name}`)).toEqual([]);
+    expect(result.reference_failures).toEqual([]);
+  }
+}, 120_000);

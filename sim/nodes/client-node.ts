@@ -9,11 +9,13 @@ import type { NodeStorage } from "./disk.ts";
 import { DurableProcess, type Live } from "./durable-process.ts";
 import { processPorts, type NodeHost } from "./node-host.ts";
 import { SIM_ORIGIN } from "../network/msw-gateway.ts";
+import { referenceImplementation } from "../../mutants/implementation.ts";
 
 /** Builds the client an agent process runs: the reference ShareClient, or a variant. */
 export type ClientFactory = (deps: ClientDeps, parts: Partial<ClientParts>) => SyncClient;
 
-export const referenceClientFactory: ClientFactory = (deps, parts) => new ShareClient(deps, parts);
+/** The reference through the public interface (mutants/implementation.ts); a mutant's parts build it directly. */
+export const referenceClientFactory: ClientFactory = (deps, parts) => (Object.keys(parts).length === 0 ? referenceImplementation.client(deps) : new ShareClient(deps, parts));
 
 export interface ClientBinding {
   share_index: number;
