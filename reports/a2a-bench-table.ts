@@ -1,18 +1,8 @@
 import type { A2ABenchResult } from "../bench/a2a-bench.ts";
+import { num, table } from "./bench-table.ts";
 
 // `replaysim bench --a2a` for people: one row per setup, real loopback rates
 // next to what faults cost in the simulator, then errors and notes.
-
-function num(n: number | null | undefined, digits = 0): string {
-  if (n === null || n === undefined || !Number.isFinite(n)) return "-";
-  return digits === 0 ? Math.round(n).toLocaleString("en-US") : n.toFixed(digits);
-}
-
-function table(header: string[], rows: string[][], rightFrom: number): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i >= rightFrom ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ").trimEnd();
-  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)];
-}
 
 export function a2aBenchConsole(result: A2ABenchResult): string[] {
   const failed = (r: { timed_out: boolean; error: string | null }) => (r.timed_out ? "TIMEOUT" : "ERROR");

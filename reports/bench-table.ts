@@ -7,12 +7,14 @@ function storageText(r: { storage: string; synchronous: string | null }): string
   return r.synchronous === null ? r.storage : `${r.storage}/${r.synchronous}`;
 }
 
-function num(n: number | null | undefined, digits = 0): string {
+/** A number for a table cell: grouped thousands, or fixed digits; `-` when there is none. */
+export function num(n: number | null | undefined, digits = 0): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return "-";
   return digits === 0 ? Math.round(n).toLocaleString("en-US") : n.toFixed(digits);
 }
 
-function table(header: string[], rows: string[][], rightFrom: number): string[] {
+/** Aligned columns under a header and a rule; columns from `rightFrom` on are right-aligned. */
+export function table(header: string[], rows: string[][], rightFrom: number): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i >= rightFrom ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ").trimEnd();
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)];
