@@ -2,6 +2,7 @@ import { findMutant, MUTANTS } from "../mutants/catalog.ts";
 import type { Mutant } from "../mutants/mutant.ts";
 import { findVariant, VARIANTS } from "../mutants/variants.ts";
 import type { Scenario } from "./scenario/schema.ts";
+import { loadedImplementation } from "./impl/load-impl.ts";
 import type { WorldParts } from "./world/world.ts";
 
 export class UnknownPartsError extends Error {
@@ -20,7 +21,12 @@ function partsOf(component: Mutant, options: Scenario["options"]): WorldParts {
 }
 
 /** What a scenario's `variant` and `mutant` fields put in place of the reference components. */
-export function partsFor(scenario: Pick<Scenario, "variant" | "mutant" | "options">): WorldParts {
+export function partsFor(scenario: Pick<Scenario, "variant" | "mutant" | "options"> & { impl?: Scenario["impl"] }): WorldParts {
+  if (scenario.impl?.client) {
+    if (scenario.variant !== "reference" || scenario.mutant !== null) throw new UnknownPartsError("a scenario runs your client module, a variant or a mutant: one of them");
+    const impl = loadedImplementation(scenario.impl.client);
+    return { server: {}, client: {}, clientFactory: (deps) => impl.client!(deps) };
+  }
   if (scenario.variant !== "reference") {
     const variant = findVariant(scenario.variant);
     if (!variant) throw new UnknownPartsError(`unknown variant '${scenario.variant}'; known: reference, ${VARIANTS.map((v) => v.name).join(", ")}`);

@@ -8,6 +8,7 @@ import { harnessViolation } from "./harness-error.ts";
 import { exclusive } from "./kernel/run-lock.ts";
 import { runMonitor } from "./kernel/run-monitor.ts";
 import { partsFor } from "./parts.ts";
+import { preloadImplementations } from "./impl/load-impl.ts";
 import type { Scenario, TransportName } from "./scenario/schema.ts";
 import type { Outcome } from "./run-record.ts";
 import { recordOf } from "./world/record.ts";
@@ -85,6 +86,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Promi
     monitor?.begin();
     let world: World | undefined;
     try {
+      await preloadImplementations(scenario.impl);
       world = new World(scenario, options.parts ?? partsFor(scenario));
       return await judge(world, scenario, options, started);
     } catch (error) {

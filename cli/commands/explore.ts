@@ -6,6 +6,7 @@ import { writeExploreOutputs } from "../../reports/explore-files.ts";
 import { findMutant, MUTANTS } from "../../mutants/catalog.ts";
 import { A2A_MUTANTS, findA2AMutant } from "../../mutants/a2a/catalog.ts";
 import type { SetupName } from "../../a2a-under-test/protocol/ports.ts";
+import { clientModuleFromFlags, IMPL_FLAGS } from "../impl-flags.ts";
 import { findVariant, VARIANTS } from "../../mutants/variants.ts";
 import { enumerateCrashSites } from "../../sim/explore/crash-sites.ts";
 import { explore, openPool, type Shard } from "../../sim/explore/explore.ts";
@@ -71,6 +72,7 @@ export const exploreCommand: Command = {
       { name: "shard", kind: "string", value: "k/n", description: "run only the k-th of n disjoint slices of the seed range (default: from REPLAYSIM_SHARD, or JOB_COMPLETION_INDEX with REPLAYSIM_SHARDS)" },
       { name: "mutant", kind: "string", value: "NAME", description: "explore a deliberately broken build instead of the reference" },
       { name: "variant", kind: "string", value: "NAME", description: "explore a seed design (seed-original, seed-plan) instead of the reference" },
+      ...IMPL_FLAGS,
       { name: "a2a", kind: "string", choices: ["sdk", "hardened", "capnweb"], description: "explore the A2A system in this setup instead of the share system (docs/a2a.md)" },
       { name: "ops-max", kind: "int", value: "N", description: "most ops one generated client enqueues", min: 1, max: 100_000, default: 300 },
       RUN_TIMEOUT_FLAG,
@@ -104,6 +106,7 @@ export const exploreCommand: Command = {
     const a2a = flags.a2a as SetupName | undefined;
     const mutant = flags.mutant as string | undefined;
     checkMutantFlag(mutant, a2a);
+    const client = await clientModuleFromFlags(flags);
     const variant = flags.variant as string | undefined;
     if (variant !== undefined && !findVariant(variant)) throw new UsageError(`--variant: unknown variant '${variant}'; known: ${VARIANTS.map((v) => v.name).join(", ")}`);
     if (variant !== undefined && mutant !== undefined) throw new UsageError("give --mutant or --variant, not both");
@@ -126,6 +129,7 @@ export const exploreCommand: Command = {
       ...(mutant ? { mutant } : {}),
       ...(variant ? { variant } : {}),
       ...(a2a ? { a2a } : {}),
+      ...(client ? { client } : {}),
       ops_max: flags["ops-max"] as number,
       run_timeout_ms: flags["run-timeout"] as number,
       ...(flags["fail-fast"] === true ? { stop_on_failure: true } : {}),
@@ -141,7 +145,7 @@ export const exploreCommand: Command = {
         ),
     });
     progress.done();
-    const label = `explore ${profile}${flags["check-determinism"] === true ? " (determinism checked)" : ""}${transport ? ` ${transport}` : ""}${mutant ? ` mutant ${mutant}` : ""}${variant ? ` variant ${variant}` : ""}${a2a ? ` a2a ${a2a}` : ""}${shard ? ` shard ${shard.k}/${shard.n}` : ""}`;
+    const label = `explore ${profile}${flags["check-determinism"] === true ? " (determinism checked)" : ""}${transport ? ` ${transport}` : ""}${mutant ? ` mutant ${mutant}` : ""}${variant ? ` variant ${variant}` : ""}${a2a ? ` a2a ${a2a}` : ""}${client ? ` client ${client}` : ""}${shard ? ` shard ${shard.k}/${shard.n}` : ""}`;
     const exploreFlags: ExploreFlags = {
       from: flags.from as number,
       seeds: seeds ?? null,

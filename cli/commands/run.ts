@@ -1,5 +1,6 @@
 import type { SetupName } from "../../a2a-under-test/protocol/ports.ts";
 import { checkMutantFlag } from "./explore.ts";
+import { clientModuleFromFlags, IMPL_FLAGS } from "../impl-flags.ts";
 import { writeFileSync } from "node:fs";
 import { consoleSummary, runJson } from "../../reports/run-summary.ts";
 import { timelineHtml } from "../../reports/timeline.ts";
@@ -80,6 +81,7 @@ export const runCommand: Command = {
       { name: "transport", kind: "string", choices: TRANSPORTS, description: "fix the transport (default: drawn, or the file's)" },
       { name: "profile", kind: "string", choices: PROFILES, description: "fault profile of a generated scenario", default: "swarm" },
       { name: "mutant", kind: "string", value: "NAME", description: "run against a deliberately broken build (see replaysim mutants --help)" },
+      ...IMPL_FLAGS,
       { name: "a2a", kind: "string", choices: ["sdk", "hardened", "capnweb"], description: "with --seed: the A2A system's scenario for the seed, in this setup (docs/a2a.md)" },
       { name: "variant", kind: "string", value: "NAME", description: "run against a seed design: seed-original or seed-plan" },
       { name: "json", kind: "bool", description: "print one JSON object instead of text" },
@@ -112,6 +114,7 @@ export const runCommand: Command = {
     const a2a = flags.a2a as SetupName | undefined;
     if (a2a !== undefined && (file !== undefined || transport !== undefined || variant !== undefined)) throw new UsageError("--a2a goes with --seed alone: no --scenario, --transport or --variant");
     checkMutantFlag(mutant, a2a);
+    const client = await clientModuleFromFlags(flags);
     let scenario: Scenario;
     try {
       if (file) {
@@ -121,9 +124,10 @@ export const runCommand: Command = {
           ...(seed === undefined ? {} : { seed }),
           ...(mutant === undefined ? {} : { mutant }),
           ...(variant === undefined ? {} : { variant }),
+          ...(client === undefined ? {} : { impl: { client } }),
         };
       } else {
-        scenario = generateScenario(seed!, { profile: flags.profile as Profile, ...(transport ? { transport } : {}), ...(mutant ? { mutant } : {}), ...(variant ? { variant } : {}), ...(a2a ? { a2a } : {}) });
+        scenario = generateScenario(seed!, { profile: flags.profile as Profile, ...(transport ? { transport } : {}), ...(mutant ? { mutant } : {}), ...(variant ? { variant } : {}), ...(a2a ? { a2a } : {}), ...(client ? { impl: { client } } : {}) });
       }
       if (!scenario.a2a) partsFor(scenario);
     } catch (error) {
@@ -138,6 +142,7 @@ export const runCommand: Command = {
       ...(mutant ? { mutant } : {}),
       ...(variant ? { variant } : {}),
       ...(a2a ? { a2a } : {}),
+      ...(client ? { client } : {}),
       profile: flags.profile as string,
       ...(run_timeout_ms !== RUN_TIMEOUT_MS_DEFAULT ? { run_timeout_ms } : {}),
       check_determinism: flags["check-determinism"] === true,

@@ -15,8 +15,13 @@ function timeOf(line: string | undefined): number | null {
   }
 }
 
-/** Null when the two runs agree; else a `determinism` violation naming where they part. */
-export function determinismViolation(first: RunReport, second: RunReport): Violation | null {
+/** What a module of someone else's most likely did when its runs part. */
+export const MODULE_NONDETERMINISM_HINT =
+  "a module under test that reads the real clock (Date.now, new Date, performance.now), Math.random or crypto randomness, or sets its own timers, does this: take time, randomness, ids and timers from its ports";
+
+/** Null when the two runs agree; else a `determinism` violation naming where they part. `module` names a module under test (`--client`), whose usual cause the message then says. */
+export function determinismViolation(first: RunReport, second: RunReport, module?: string): Violation | null {
+  const hint = module ? `; ${module} is not the reference: ${MODULE_NONDETERMINISM_HINT}` : "";
   const where = { seed: first.seed, transport: first.transport };
   if (second.trace_hash === "" || first.trace_hash === "") {
     const stopped = second.trace_hash === "" ? second : first;
@@ -37,7 +42,7 @@ export function determinismViolation(first: RunReport, second: RunReport): Viola
   return {
     checker: "determinism",
     anomaly: "diverged",
-    message: `the same seed gave two trace hashes; the runs part at history event ${i + 1} (of ${a.length} and ${b.length})`,
+    message: `the same seed gave two trace hashes; the runs part at history event ${i + 1} (of ${a.length} and ${b.length})${hint}`,
     t_ms: timeOf(a[i]) ?? timeOf(b[i]),
     witness: { ...where, event_index: i, first_run: a[i] ?? "(history ended)", second_run: b[i] ?? "(history ended)", trace_hashes: [first.trace_hash, second.trace_hash] },
   };

@@ -36,6 +36,8 @@ export interface ExploreOptions {
   variant?: string;
   /** Explore the A2A system in this setup (sim/a2a/) instead of the share system. */
   a2a?: SetupName;
+  /** Your client module instead of the reference client (docs/your-implementation.md). */
+  client?: string;
   ops_max?: number;
   /** Wall budget of one run; past it the run is a `liveness/hang` failure. */
   run_timeout_ms?: number;
@@ -181,6 +183,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
     ...(options.mutant ? { mutant: options.mutant } : {}),
     ...(options.variant ? { variant: options.variant } : {}),
     ...(options.a2a ? { a2a: options.a2a } : {}),
+    ...(options.client ? { impl: { client: options.client } } : {}),
   });
   const reproFor = (seed: number, transport: TransportName | undefined) =>
     reproCommand({
@@ -192,6 +195,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
       ...(run_timeout_ms !== RUN_TIMEOUT_MS_DEFAULT ? { run_timeout_ms } : {}),
       ...(options.check_determinism ? { check_determinism: true } : {}),
       ...(options.a2a ? { a2a: options.a2a } : {}),
+      ...(options.client ? { client: options.client } : {}),
     });
   const outcomes: SeedOutcome[] = [];
   let seedsDone = 0;
@@ -213,7 +217,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
     if (options.check_determinism && result.trace_hash !== "") {
       const second = await runGuarded(pool, scenario, { signal, repro, keep: "lines", ...(first.slot === null ? {} : { avoid_slot: first.slot }) });
       if (!second) return null;
-      const diverged = determinismViolation(result, second.report);
+      const diverged = determinismViolation(result, second.report, options.client);
       if (diverged) result = { ...result, verdict: "fail", violations: [...result.violations, diverged] };
     }
     delete result.lines;

@@ -84,7 +84,7 @@ export async function runJudged(pool: TaskPool, scenario: Scenario, options: { t
   let report = runs[0]!.report;
   if (options.twice) {
     const lines = (r: RunReport): RunReport => ({ ...r, lines: (r.history ?? []).map((e) => canonicalJson([e.t, e.node, e.type, e.data])) });
-    const diverged = determinismViolation(lines(report), lines(runs[1]!.report));
+    const diverged = determinismViolation(lines(report), lines(runs[1]!.report), scenario.impl?.client);
     if (diverged) report = { ...report, verdict: "fail", violations: [...report.violations, diverged] };
   }
   return { ...report, scenario };

@@ -178,6 +178,8 @@ export interface GenerateOptions {
   variant?: string;
   /** Generate scenarios of the A2A system in this setup instead of the share system's. */
   a2a?: SetupName;
+  /** Modules under test run instead of the reference's (docs/your-implementation.md). */
+  impl?: { client?: string };
 }
 
 export const OPS_MAX = 300;

@@ -17,7 +17,7 @@ export function generateScenario(seed: number, options: GenerateOptions): Scenar
 export function completeScenario(drawn: Omit<ScenarioInput, "seed">, seed: number, options: GenerateOptions): Scenario {
   return resolveScenario(
     parseScenario(
-      { ...drawn, seed, ...(options.mutant ? { mutant: options.mutant } : {}), ...(options.variant ? { variant: options.variant } : {}) },
+      { ...drawn, seed, ...(options.mutant ? { mutant: options.mutant } : {}), ...(options.variant ? { variant: options.variant } : {}), ...(options.impl ? { impl: options.impl } : {}) },
       `generated scenario for seed ${seed}`,
     ),
   );

@@ -1,0 +1,53 @@
+import { readFileSync } from "node:fs";
+import { expect, test } from "vitest";
+import { main } from "../../cli/main.ts";
+import { GOLDEN, GOLDEN_PATH, type GoldenFile } from "../../scenarios/golden/trace-hashes.ts";
+import { runScenario } from "../run-scenario.ts";
+import { generateScenario } from "../scenario/generate.ts";
+import { TRANSPORTS } from "../scenario/schema.ts";
+
+// Your implementation through the public interface (docs/your-implementation.md).
+
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const code = await main(args, { out: (line: string) => void (out += `${line}\n`), err: (line: string) => void (err += `${line}\n`), tty: false });
+  return { code, out, err };
+}
+
+test("the reference client loaded as a module gives the golden trace hashes", async () => {
+  const golden = (JSON.parse(readFileSync(GOLDEN_PATH, "utf8")) as GoldenFile).hashes;
+  for (const transport of TRANSPORTS) {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const scenario = generateScenario(seed, { profile: GOLDEN.profile, transport, ops_max: GOLDEN.ops_max, impl: { client: "examples/reference-client" } });
+      const result = await runScenario(scenario);
+      expect(`${transport}/${seed} ${result.trace_hash}`).toBe(`${transport}/${seed} ${golden[transport][seed - 1]}`);
+    }
+  }
+}, 60_000);
+
+test("a module that exports no client is bad input, named, exit 2", async () => {
+  const r = await cli("run", "--seed", "1", "--client", "sim/impl/fixtures/no-client.ts");
+  expect(r.code).toBe(2);
+  expect(r.err).toMatch(/exports no 'client' factory \(it exports: name\)/);
+});
+
+test("a client that lacks methods is bad input naming each one, exit 2", async () => {
+  const r = await cli("run", "--seed", "1", "--client", "sim/impl/fixtures/lacks-methods.ts");
+  expect(r.code).toBe(2);
+  expect(r.err).toMatch(/lacks bindShare, start, stop, drained, status/);
+});
+
+test("a path that is not there, and --server, are bad input", async () => {
+  expect((await cli("run", "--seed", "1", "--client", "examples/nothing-here")).err).toMatch(/no such file or folder/);
+  const server = await cli("run", "--seed", "1", "--server", "examples/reference-client");
+  expect(server.code).toBe(2);
+  expect(server.err).toMatch(/not built yet/);
+});
+
+test("a module that reads Math.random fails --check-determinism, and the message says what to look for", async () => {
+  const r = await cli("run", "--seed", "2", "--client", "sim/impl/fixtures/random-ids.ts", "--check-determinism");
+  expect(r.code).toBe(1);
+  expect(r.out + r.err).toMatch(/determinism/);
+  expect(r.out + r.err).toMatch(/Math\.random/);
+}, 60_000);
