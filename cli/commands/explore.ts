@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
-import { basename } from "node:path";
+import { writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { crashSitesConsole, writeCrashSiteOutputs, type CrashSitesSummary } from "../../reports/crash-sites.ts";
 import { exploreConsole, type ExploreFlags } from "../../reports/explore-summary.ts";
 import { writeExploreOutputs } from "../../reports/explore-files.ts";
@@ -7,9 +8,13 @@ import { findMutant, MUTANTS } from "../../mutants/catalog.ts";
 import { A2A_MUTANTS, findA2AMutant } from "../../mutants/a2a/catalog.ts";
 import type { SetupName } from "../../a2a-under-test/protocol/ports.ts";
 import { clientModuleFromFlags, IMPL_FLAGS } from "../impl-flags.ts";
+import { conformanceTable, runsOfExploration, type ClaimVerdict } from "../../sim/claims/conformance.ts";
+import { claimsConsole } from "../../reports/claims-table.ts";
+import type { FailureFile } from "../../reports/explore-summary.ts";
 import { findVariant, VARIANTS } from "../../mutants/variants.ts";
 import { enumerateCrashSites } from "../../sim/explore/crash-sites.ts";
-import { explore, openPool, type Shard } from "../../sim/explore/explore.ts";
+import { explore, openPool, type ExploreResult, type Shard } from "../../sim/explore/explore.ts";
+import { generateScenario } from "../../sim/scenario/generate.ts";
 import { partsFor, UnknownPartsError } from "../../sim/parts.ts";
 import { PROFILES, type Profile } from "../../sim/scenario/arbitrary.ts";
 import { loadScenarioFile, resolveScenario, ScenarioError, scenarioTransports } from "../../sim/scenario/load.ts";
@@ -163,9 +168,12 @@ export const exploreCommand: Command = {
     };
     const meta = { title: `replaysim ${label}`, flags: exploreFlags, workers, shard: shard ? `${shard.k}/${shard.n}` : null };
     const { files, summary } = writeExploreOutputs(flags.out as string, result, meta);
-    if (json) io.out(JSON.stringify(summary));
+    // A run of someone else's module ends with what it got right, claim by claim.
+    const claims = client ? claimsOf(result, files, flags.out as string, (seed, t) => generateScenario(seed, { profile, ...(transport ? { transport: t as TransportName } : {}), ops_max: flags["ops-max"] as number, impl: { client } })) : null;
+    if (json) io.out(JSON.stringify(claims ? { ...summary, claims } : summary));
     else {
       for (const line of exploreConsole(result, files, label)) io.out(line);
+      if (claims) for (const line of claimsConsole(claims, client!)) io.out(line);
       io.out(`reports: ${flags.out as string}/report.html, junit.xml, summary.json`);
       if (cpu_profile?.written) io.out(`cpu profile: ${cpu_profile.file} (open it in Chrome DevTools' Performance panel, or VS Code)`);
     }
@@ -263,4 +271,12 @@ export function checkMutantFlag(mutant: string | undefined, a2a: SetupName | und
     return;
   }
   if (!findMutant(mutant)) throw new UsageError(`--mutant: unknown mutant '${mutant}'; known: ${MUTANTS.map((m) => m.name).join(", ")}`);
+}
+
+/** The conformance report of an exploration, also written to claims.json under --out. */
+function claimsOf(result: ExploreResult, files: readonly FailureFile[], out: string, scenarioOf: (seed: number, transport: string) => Scenario): ClaimVerdict[] {
+  const failureFiles = files.map((f) => ({ seed: f.failure.seed, transport: f.failure.transport, repro: f.repro, timeline: f.files.timeline ? join(out, f.files.timeline) : null }));
+  const verdicts = conformanceTable(runsOfExploration(result.outcomes, scenarioOf, failureFiles), "client");
+  writeFileSync(join(out, "claims.json"), `${JSON.stringify(verdicts, null, 1)}\n`);
+  return verdicts;
 }

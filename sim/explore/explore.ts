@@ -81,6 +81,8 @@ export interface SeedOutcome {
   checkers: CheckerName[];
   /** The first violation, the one a failure is reported and shrunk by. */
   violation: Violation | null;
+  /** The first violation of each checker that found something, in checker order (the conformance report reads these). */
+  findings: { checker: CheckerName; anomaly: string; message: string }[];
   faults_by_kind: Record<string, number>;
   ops: number;
   sim_time_ms: number;
@@ -144,6 +146,12 @@ export function* seedsOf(from: number, count: number | undefined, shard: Shard |
   for (let i = k - 1; count === undefined || i < count; i += n) yield from + i;
 }
 
+function firstPerChecker(violations: readonly Violation[]): SeedOutcome["findings"] {
+  const seen = new Map<CheckerName, SeedOutcome["findings"][number]>();
+  for (const v of violations) if (!seen.has(v.checker)) seen.set(v.checker, { checker: v.checker, anomaly: v.anomaly, message: v.message });
+  return [...seen.values()];
+}
+
 function outcomeOf(report: RunReport, repro: string): SeedOutcome {
   return {
     seed: report.seed,
@@ -152,6 +160,7 @@ function outcomeOf(report: RunReport, repro: string): SeedOutcome {
     trace_hash: report.trace_hash,
     checkers: [...new Set(report.violations.map((v) => v.checker))],
     violation: report.violations[0] ?? null,
+    findings: firstPerChecker(report.violations),
     faults_by_kind: report.stats.faults_by_kind,
     ops: report.stats.ops,
     sim_time_ms: report.stats.sim_time_ms,

@@ -1,4 +1,6 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { expect, test } from "vitest";
 import { main } from "../../cli/main.ts";
 import { GOLDEN, GOLDEN_PATH, type GoldenFile } from "../../scenarios/golden/trace-hashes.ts";
@@ -50,4 +52,20 @@ test("a module that reads Math.random fails --check-determinism, and the message
   expect(r.code).toBe(1);
   expect(r.out + r.err).toMatch(/determinism/);
   expect(r.out + r.err).toMatch(/Math\.random/);
+}, 60_000);
+
+test("explore --client ends with the claims table, in JSON too, and writes claims.json", async () => {
+  const out = mkdtempSync(join(tmpdir(), "replaysim-claims-"));
+  try {
+    const r = await cli("explore", "--seeds", "6", "--client", "examples/seed-client", "--json", "--no-shrink", "--workers", "2", "--out", out);
+    expect(r.code).toBe(1);
+    const summary = JSON.parse(r.out) as { claims: { id: string; status: string; broken_by: { repro: string } | null }[] };
+    const broken = summary.claims.filter((c) => c.status === "broken");
+    expect(broken.map((c) => c.id)).toContain("1");
+    expect(broken[0]!.broken_by!.repro).toMatch(/^replaysim run --scenario /);
+    expect(summary.claims.find((c) => c.id === "9")?.status).toBe("held");
+    expect(JSON.parse(readFileSync(join(out, "claims.json"), "utf8"))).toEqual(summary.claims);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 }, 60_000);
