@@ -28,6 +28,8 @@ export interface RunStats {
   outcome: Outcome | "harness_error" | "hang";
   /** Reconnects, resent ops and heal-to-drained time, from the history (sim/efficiency.ts). */
   efficiency: RunEfficiency;
+  /** Times the world read a client's committed sync state (acked seq, cursor) from its database; 0 when a client module keeps none there. */
+  client_samples?: number;
 }
 
 /** Where each client and share ended up. */
@@ -168,6 +170,7 @@ async function judge(world: World, scenario: Scenario, options: RunOptions, star
       events: world.loop.events,
       outcome,
       efficiency: runEfficiency(world.history.events, outcome),
+      client_samples: record.observed.samples.length,
     },
     scenario,
     final: {

@@ -8,7 +8,7 @@ const run = (over: Partial<ConformanceRun> = {}): ConformanceRun => ({
   findings: [],
   coverage: [],
   faults_by_kind: {},
-  has: { viewers: false, readers: false, wrong_secret: false, ops: 10 },
+  has: { viewers: false, readers: false, wrong_secret: false, ops: 10, client_state: true },
   repro: "replaysim run --seed 1",
   ...over,
 });
@@ -45,4 +45,11 @@ test("a server's table holds the server's claims, a client's the client's, and b
   expect(client).not.toContain("6");
   expect(server).toContain("22");
   expect(client).toContain("22");
+});
+
+test("a client that keeps no sync state where the world reads it does not exercise the claims judged from it", () => {
+  const table = conformanceTable([run({ has: { viewers: false, readers: false, wrong_secret: false, ops: 10, client_state: false } })], "client");
+  expect(status(table, "9")).toBe("not exercised");
+  expect(status(table, "20")).toBe("not exercised");
+  expect(status(table, "1")).toBe("held");
 });

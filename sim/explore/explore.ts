@@ -81,6 +81,8 @@ export interface SeedOutcome {
   checkers: CheckerName[];
   /** The first violation, the one a failure is reported and shrunk by. */
   violation: Violation | null;
+  /** Reads of the clients' committed sync state: none means the claims judged from it were not exercised. */
+  client_samples: number;
   /** The first violation of each checker that found something, in checker order (the conformance report reads these). */
   findings: { checker: CheckerName; anomaly: string; message: string }[];
   faults_by_kind: Record<string, number>;
@@ -161,6 +163,7 @@ function outcomeOf(report: RunReport, repro: string): SeedOutcome {
     checkers: [...new Set(report.violations.map((v) => v.checker))],
     violation: report.violations[0] ?? null,
     findings: firstPerChecker(report.violations),
+    client_samples: report.stats.client_samples ?? 0,
     faults_by_kind: report.stats.faults_by_kind,
     ops: report.stats.ops,
     sim_time_ms: report.stats.sim_time_ms,
