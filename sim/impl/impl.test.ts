@@ -20,7 +20,7 @@ async function cli(...args: string[]): Promise<{ code: number; out: string; err:
 test("the reference client loaded as a module gives the golden trace hashes", async () => {
   const golden = (JSON.parse(readFileSync(GOLDEN_PATH, "utf8")) as GoldenFile).hashes;
   for (const transport of TRANSPORTS) {
-    for (const seed of [1, 2, 3, 4, 5]) {
+    for (const seed of [1, 2]) {
       const scenario = generateScenario(seed, { profile: GOLDEN.profile, transport, ops_max: GOLDEN.ops_max, impl: { client: "examples/reference-client" } });
       const result = await runScenario(scenario);
       expect(`${transport}/${seed} ${result.trace_hash}`).toBe(`${transport}/${seed} ${golden[transport][seed - 1]}`);
