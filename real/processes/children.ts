@@ -1,5 +1,5 @@
-import { type ChildProcess, fork } from "node:child_process";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { type ChildProcess, fork, spawn } from "node:child_process";
+import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -13,6 +13,8 @@ const live = new Set<ChildProcess>();
 const configFiles = new Map<ChildProcess, string>();
 let started = 0;
 let hooked = false;
+/** Process groups of commands started here whose shell may be gone while the rest stops: killed on exit too. */
+const groups = new Set<number>();
 
 function killGroup(child: ChildProcess): void {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
@@ -27,6 +29,14 @@ function killGroup(child: ChildProcess): void {
 export function killAllChildren(): void {
   for (const child of live) killGroup(child);
   live.clear();
+  for (const pgid of groups) {
+    try {
+      process.kill(-pgid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+  groups.clear();
   // On SIGINT the children's exit events never come: their config files go here.
   for (const file of configFiles.values()) rmSync(file, { force: true });
   configFiles.clear();
@@ -80,6 +90,91 @@ export function startChild(file: string, config: unknown, options: { stderr?: (l
   });
   if (child.pid === undefined) throw new Error(`could not start ${file}`);
   return { pid: child.pid, process: child, exited, kill: () => killGroup(child) };
+}
+
+/** A shell command's process group (startCommand). */
+export interface CommandChild extends Child {
+  /** SIGTERM to the group; SIGKILL to what is left of it after `grace_ms`, or at once once the group is gone. Waits (bounded) until nothing of the group is left. */
+  stop(grace_ms: number): Promise<void>;
+}
+
+/**
+ * Starts a shell command line (`sh -c`) in a process group of its own, its
+ * stdout and stderr appended to `logFile`. Tracked like a forked child: the
+ * run kills it as a group, and so do the harness's exit, SIGINT and SIGTERM.
+ * Its `kill` reaches the whole group, whatever the command started, even once
+ * the shell itself has exited; when the shell exits on its own, whatever it
+ * left in its group is killed with it.
+ */
+export function startCommand(command: string, logFile: string, env: NodeJS.ProcessEnv = process.env): CommandChild {
+  hook();
+  const log = openSync(logFile, "a");
+  let child: ChildProcess;
+  try {
+    child = spawn("sh", ["-c", command], { detached: true, stdio: ["ignore", log, log], env });
+  } finally {
+    // The child holds its own copy of the descriptor.
+    closeSync(log);
+  }
+  if (child.pid === undefined) throw new Error(`could not start sh -c ${JSON.stringify(command)}`);
+  const pgid = child.pid;
+  live.add(child);
+  groups.add(pgid);
+  let stopping = false;
+  const killAll = () => {
+    try {
+      process.kill(-pgid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  };
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once("exit", (code, signal) => {
+      live.delete(child);
+      // Whatever the shell left behind in its group goes with it (a stop gives it its grace first).
+      if (!stopping) {
+        killAll();
+        groups.delete(pgid);
+      }
+      resolve({ code, signal });
+    });
+  });
+  // A command that cannot start at all ends with an error event, not an exit.
+  child.once("error", () => killAll());
+  return {
+    pid: pgid,
+    process: child,
+    exited,
+    kill: killAll,
+    async stop(grace_ms) {
+      stopping = true;
+      try {
+        process.kill(-pgid, "SIGTERM");
+      } catch {
+        // Already gone.
+      }
+      await waitGroupGone(pgid, grace_ms);
+      killAll();
+      await exited;
+      await waitGroupGone(pgid, 2_000);
+      groups.delete(pgid);
+    },
+  };
+}
+
+async function waitGroupGone(pgid: number, ms: number): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (groupAlive(pgid) && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+/** Whether any process of the group `pgid` is still there (zombies included, until reaped). */
+export function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Children still running (for tests: none may be left after a run). */

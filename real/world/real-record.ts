@@ -8,15 +8,17 @@ import type { Scenario } from "../../sim/scenario/schema.ts";
 import { finalShares, serverViewFrom } from "../../sim/world/final-state.ts";
 import { seqBodies } from "../processes/workload-steps.ts";
 import type { FaultProxy } from "../proxy/fault-proxy.ts";
+import type { ServerEvidence } from "./black-box-read.ts";
 import { readCopy } from "./read-copy.ts";
 import type { ClientSlot, ViewerSlot } from "./slots.ts";
 
 // A real run's record for the checkers, read at the end from copies of the
 // processes' files and from the proxies' logs.
 
-export function recordOf(scenario: Scenario, dir: string, slots: readonly ClientSlot[], viewers: readonly ViewerSlot[], history: History, outcome: Outcome, end_t: number, healed_at: number | null): RunRecord {
+/** `server`: what the protocol showed of a server run as a black box; otherwise the server's own SQLite is read. */
+export function recordOf(scenario: Scenario, dir: string, slots: readonly ClientSlot[], viewers: readonly ViewerSlot[], history: History, outcome: Outcome, end_t: number, healed_at: number | null, server?: ServerEvidence): RunRecord {
   const shares = [...new Map(slots.map((s) => [s.share.index, s.share])).values()];
-  const finals = readCopy(dir, join(dir, "server.db"), (db) => finalShares(db, shares));
+  const finals = server ? server.shares : readCopy(dir, join(dir, "server.db"), (db) => finalShares(db, shares));
   const committed: CommittedOp[] = [];
   const clients: FinalClient[] = slots.map((slot) => {
     const bodies = seqBodies(slot.config.steps, slot.config.dropped);
@@ -34,7 +36,7 @@ export function recordOf(scenario: Scenario, dir: string, slots: readonly Client
   committed.sort((a, b) => a.t - b.t);
   const finalViewers: FinalViewer[] = viewers.map((v) => {
     const committed = v.started ? readCopy(dir, v.config.db_path, viewerAsCommitted) : { viewer_id: "", cursor: 0, epoch: 0, joined: false, log: [], view: null };
-    const expected_view = committed.joined ? readCopy(dir, join(dir, "server.db"), (db) => serverViewFrom(db, v.share.id, committed.cursor)) : null;
+    const expected_view = !committed.joined ? null : server ? server.viewAt(v.share.id, committed.cursor) : readCopy(dir, join(dir, "server.db"), (db) => serverViewFrom(db, v.share.id, committed.cursor));
     return { ...committed, expected_view, node: v.name, share_index: v.share.index, secret: v.secret, started: v.started, left: v.left, up: v.up_at_end, stopped: v.stopped };
   });
   return { outcome, end_t, healed_at, history: history.events, committed, shares: finals, clients, viewers: finalViewers, rotated: [], revokes: [], observed: { ...emptyObserved(), errors_told: errorsTold([...slots, ...viewers]), served: servedToViewers(viewers) } };

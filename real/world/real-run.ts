@@ -32,6 +32,8 @@ import type { ClientSlot, ViewerSlot } from "./slots.ts";
 import { NotRealError, unsupported } from "./unsupported.ts";
 import { DiskFullWindows } from "../../sim/faults/disk-full.ts";
 import { powerLossOnFiles } from "./power-loss.ts";
+import { startCommandServer, freePort } from "../processes/command-server.ts";
+import { evidenceOf, readSharesOverHttp, readSharesWith, type ReadShare, type ReadShares } from "./black-box-read.ts";
 import type { Synchronous } from "../../sim/storage/db-files.ts";
 
 // A scenario run for real: the server and every client as child processes on
@@ -51,7 +53,21 @@ export interface RealRunOptions {
   dir?: string;
   /** A child's stderr lines (default: dropped). */
   stderr?: (node: string, line: string) => void;
+  /**
+   * A server someone else wrote, run as a black box instead of the reference
+   * server: a shell command line, `{port}` replaced by a port the harness
+   * picked and `{db}` by a file in the run's folder. What needs the server's
+   * insides (revokes, a full disk, the adversary, its crash points, power
+   * loss) is skipped, each recorded as such; the final shares are read over
+   * the protocol.
+   */
+  server_cmd?: string;
+  /** With `server_cmd`: reads the final shares from (a copy of) the server's database file instead of over the protocol. */
+  db_reader?: ReadShares;
 }
+
+/** Why a fault is skipped for a black box. */
+const BLACK_BOX = "black box: needs the server's insides";
 
 export interface RealRunResult {
   mode: "real";
@@ -61,7 +77,16 @@ export interface RealRunResult {
   violations: Violation[];
   expected?: Violation[];
   outcome: Outcome;
-  stats: { ops: number; applied: number; crashes: number; restarts: number; wall_ms: number; faults_by_kind: Record<string, number> };
+  stats: {
+    ops: number;
+    applied: number;
+    crashes: number;
+    restarts: number;
+    wall_ms: number;
+    faults_by_kind: Record<string, number>;
+    /** A server run as a black box (`server_cmd`): the faults not exercised for want of its insides, by kind. */
+    skipped_by_kind?: Record<string, number>;
+  };
   final: { clients: { node: string; producer: string; pending: number; acked_seq: number; stopped: FinalClient["stopped"] }[]; shares: { index: number; id: string; cursor: number; view_digest: string; ops_digest: string }[] };
   history: RunRecord["history"];
 }
@@ -78,6 +103,14 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
   const gapMax = options.gap_max_ms ?? 20;
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), "replaysim-real-"));
   mkdirSync(dir, { recursive: true });
+  try {
+    return await runRealIn(scenario, options, dir, wall_ms, scale, gapMax);
+  } finally {
+    if (!options.dir) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function runRealIn(scenario: Scenario, options: RealRunOptions, dir: string, wall_ms: number, scale: number, gapMax: number): Promise<RealRunResult> {
   const started = performance.now();
   const now = () => Math.round(performance.now() - started);
   const history = new History();
@@ -105,6 +138,13 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
   /** Faults the harness itself made, by kind (the proxies count theirs). */
   const harnessFaults: Record<string, number> = {};
   const count = (kind: string) => void (harnessFaults[kind] = (harnessFaults[kind] ?? 0) + 1);
+  /** A server run as a black box: what needs its insides is skipped, recorded and counted as such. */
+  const blackBox = options.server_cmd !== undefined;
+  const skippedFaults: Record<string, number> = {};
+  const skip = (node: string, fault: string) => {
+    skippedFaults[fault] = (skippedFaults[fault] ?? 0) + 1;
+    history.record(now(), node, "fault_skipped", { fault, reason: BLACK_BOX });
+  };
   const revokes: { share_index: number; t: number }[] = [];
   const forbidden: ForbiddenProbe[] = [];
   const streams0 = new RandomStreams(scenario.seed);
@@ -126,7 +166,7 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
   };
   const planOf = (node: string) => plans.get(node) ?? plans.set(node, new CrashPlan(scenario, node)).get(node)!;
   /** Where this node's next incarnation dies, if anywhere (its crash_at entries, one per incarnation). */
-  const crashAtFor = (node: string): CrashAt | null => planOf(node).arm();
+  const crashAtFor = (node: string): CrashAt | null => (blackBox && node === "server" ? null : planOf(node).arm());
   /** Nodes the harness is SIGKILLing itself (a timed or random crash): their death is no crash point. */
   const harnessKills = new Set<string>();
   const harnessKill = (node: string, kill: (() => void) | undefined) => {
@@ -189,19 +229,22 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
   const startServer = async (crash_at: CrashAt | null) => {
     serverIncarnation++;
     const full = diskFull.isFull("server");
-    const s = await startServerProcess({ db_path: serverDb, seed: scenario.seed, port: serverPort, crash_at, crash_chance: chanceFor("server"), variant: scenario.variant, mutant: scenario.mutant, options: scenario.options, disk_full: full, synchronous: scenario.storage.synchronous }, stderr("server"));
+    if (blackBox && serverPort === 0) serverPort = await freePort();
+    const s = blackBox
+      ? await startCommandServer({ command: options.server_cmd!, port: serverPort, db_path: serverDb, log_path: join(dir, "server-cmd.log") })
+      : await startServerProcess({ db_path: serverDb, seed: scenario.seed, port: serverPort, crash_at, crash_chance: chanceFor("server"), variant: scenario.variant, mutant: scenario.mutant, options: scenario.options, disk_full: full, synchronous: scenario.storage.synchronous }, stderr("server"));
+    started_kills.push(s.kill);
     serverPort = Number(new URL(s.url).port);
     server = s;
     // A disk-full window that opened or ended while it was starting.
     if (diskFull.isFull("server") !== full) void s.setDiskFull(!full).catch(() => {});
-    started_kills.push(s.kill);
     void s.exited.then(({ signal }) => {
       if (serverStopping || server !== s) return;
       crashes++;
       const { cause, power } = causeOf("server", signal);
       history.record(now(), "server", "crash", power ? { cause, power_loss: true } : blackholed ? { cause, silent: true } : { cause });
       server = null;
-      if (power) {
+      if (power && !blackBox) {
         blackholeAll();
         losePower("server", serverDb, s.synchronous, power.torn, cause, () => readCopy(dir, serverDb, (db) => db.prepare(`SELECT producer_id || '#' || seq FROM share_log ORDER BY cursor`).pluck().all() as string[]));
       }
@@ -316,12 +359,16 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
   const staleAttempt = scenario.timeline.find((a) => a.action === "forbidden" && a.attempt === "stale_append");
   /** The adversary keeps an early writer when a stale attempt is planned (at the start and after each server restart). */
   const keepAdversaryWriter = async () => {
-    if (staleAttempt?.action === "forbidden" && server && shares[staleAttempt.share]) await server.keepWriter(adversaryShare(staleAttempt.share)).catch(() => {});
+    if (!blackBox && staleAttempt?.action === "forbidden" && server && shares[staleAttempt.share]) await server.keepWriter(adversaryShare(staleAttempt.share)).catch(() => {});
   };
   /** The world's admin revokes a share through the server, rotating its secret when asked. */
   const revoke = async (index: number, rotate: boolean) => {
     const share = shares[index]!;
     const at = now();
+    if (blackBox) {
+      skippedFaults.revoke = (skippedFaults.revoke ?? 0) + 1;
+      return history.record(at, "admin", "revoke_skipped", { share: share.id, reason: BLACK_BOX });
+    }
     if (!server) return history.record(at, "admin", "revoke_skipped", { share: share.id, reason: "server down" });
     const answer = await server.revoke(share.id, share.secret, rotate).catch((e: unknown) => ({ skipped: `server died: ${String((e as Error)?.message ?? e)}`, epoch: 0, secret: null }));
     if (answer.skipped) return history.record(at, "admin", "revoke_skipped", { share: share.id, reason: answer.skipped });
@@ -336,13 +383,21 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
     const t = now();
     const share = shares[attempt.share]!;
     const skipped = (message: string) => ({ attempt: attempt.attempt, share: share.id, outcome: "skipped" as const, code: null, message, state_changed: false });
-    const data = server ? await server.forbidden(attempt.attempt, adversaryShare(attempt.share)).catch(() => skipped("the server went down")) : skipped("the server is down");
+    const data = blackBox ? skipped(BLACK_BOX) : server ? await server.forbidden(attempt.attempt, adversaryShare(attempt.share)).catch(() => skipped("the server went down")) : skipped("the server is down");
     forbidden.push({ t, ...data });
     history.record(now(), "adversary", "forbidden_probe", data);
   };
 
   let outcome: Outcome = "drained";
   let record: RunRecord | null = null;
+  /** A black box's shares as it showed them at the end. */
+  let finalRead: ReadShare[] | null = null;
+  /** A black box's shares: over the protocol from the running server, or with the db reader from a copy of its file. */
+  const readBlackBox = async (): Promise<ReadShare[]> => {
+    if (options.db_reader) return readSharesWith(options.db_reader, dir, serverDb, shares);
+    if (!server) throw new Error("the server under test is down: its shares cannot be read");
+    return readSharesOverHttp(server.url, shares);
+  };
   try {
     const s = await startServer(crashAtFor("server"));
     for (const index of [...new Set(scenario.clients.map((c, i) => c.share ?? i))].sort((a, b) => a - b)) {
@@ -351,6 +406,11 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
     }
     history.record(now(), "server", "start", { shares: shares.filter(Boolean).map((sh) => sh.id) });
     await keepAdversaryWriter();
+    if (blackBox) {
+      // The server's own crash points are in its code, which the harness does not know.
+      for (const a of scenario.timeline) if (a.action === "crash_at" && a.node === "server") skip("server", a.power_loss ? "crash_at_power_loss" : "crash_at");
+      if (scenario.faults.crash_point > 0 && scenario.faults.crash_points.some((p) => p.startsWith("server."))) skip("server", "crash_point");
+    }
 
     // Scenario time 0, on the run's clock: the timeline, the viewers' joins, random faults and the proxies' windows count from here.
     const origin = now();
@@ -494,10 +554,12 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
           case "crash":
             return crashNode(a.node, a.restart_after_ms);
           case "power_loss":
+            if (blackBox && a.node === "server") return skip("server", "power_loss");
             if (!killOf(a.node)) return;
             powerLosses.set(a.node, { torn: a.torn });
             return crashNode(a.node, a.restart_after_ms);
           case "disk_full":
+            if (blackBox && a.node === "server") return skip("server", "disk_full");
             count("disk_full");
             return diskFull.open(a.node, Math.round(a.duration_ms * scale));
           case "stall":
@@ -509,6 +571,7 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
           case "revoke":
             return void revoke(a.share, a.rotate_secret);
           case "forbidden":
+            if (blackBox) skip("adversary", "forbidden");
             return void attemptForbidden(a);
         }
       });
@@ -541,6 +604,7 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
     for (const slot of slots) randomKills(slot.name, scenario.faults.client_crash_per_min, () => crashNode(slot.name));
     for (const v of viewers) randomKills(v.name, scenario.faults.viewer_crash_per_min, () => crashNode(v.name));
     const randomPowerLoss = (node: string) => () => {
+      if (blackBox && node === "server") return skip("server", "power_loss");
       if (!killOf(node)) return;
       powerLosses.set(node, { torn: drawChance(streams0.stream(`real/torn/${node}`), scenario.faults.torn_wal) });
       crashNode(node);
@@ -549,8 +613,11 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
     for (const slot of slots) randomKills(`power_loss/${slot.name}`, scenario.faults.client_power_loss_per_min, randomPowerLoss(slot.name));
     const ds = streams0.stream("real/disk_full");
     randomKills("disk_full", scenario.faults.disk_full_per_min, () => {
+      const node = drawPick(ds, ["server", ...slots.map((x) => x.name)]);
+      const duration = Math.round(drawInt(ds, ...scenario.faults.disk_full_ms) * scale);
+      if (blackBox && node === "server") return skip("server", "disk_full");
       count("disk_full");
-      diskFull.open(drawPick(ds, ["server", ...slots.map((x) => x.name)]), Math.round(drawInt(ds, ...scenario.faults.disk_full_ms) * scale));
+      diskFull.open(node, duration);
     });
 
     // The workload, then the liveness phase: everything up, until every client drained or stopped, or the wall budget is spent.
@@ -570,12 +637,23 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
     if (!slots.every((x) => x.drained || x.stopped)) outcome = "liveness_deadline";
     // Every viewer still following catches up with its share, whose cursor no longer moves once the clients drained.
     if (outcome === "drained" && viewers.length > 0) {
-      const cursors = new Map(readCopy(dir, serverDb, (db) => finalShares(db, shares.filter(Boolean))).map((sh) => [sh.index, sh.cursor]));
+      // A black box is read over the protocol: it must be up (it may have died on its own since the heal).
+      if (blackBox && !options.db_reader && !(server as ServerProcess | null)) await restartServer();
+      const cursors = blackBox
+        ? new Map((await readBlackBox()).map((r) => [shares.find((sh) => sh?.id === r.id)?.index ?? -1, r.entries.at(-1)?.cursor ?? 0]))
+        : new Map(readCopy(dir, serverDb, (db) => finalShares(db, shares.filter(Boolean))).map((sh) => [sh.index, sh.cursor]));
       const following = () => viewers.filter((v) => v.started && !v.left && !v.stopped);
       while (performance.now() < deadline && !following().every((v) => v.process && v.cursor >= (cursors.get(v.share.index) ?? 0))) await poll();
       if (!following().every((v) => v.cursor >= (cursors.get(v.share.index) ?? 0))) outcome = "liveness_deadline";
     }
     for (const v of viewers) v.up_at_end = v.process !== null;
+    if (blackBox && !options.db_reader) {
+      // A black box is read over the protocol while it still runs: everyone else stops first, so nothing moves under the read.
+      for (const slot of [...slots, ...viewers]) slot.expecting_exit = true;
+      for (const slot of [...slots, ...viewers]) await slot.process?.stop();
+      if (!server) await restartServer();
+      finalRead = await readBlackBox();
+    }
   } finally {
     ending = true;
     for (const t of timers) clearTimeout(t);
@@ -593,13 +671,15 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
   // The wire, as the proxies saw it, joins the history in time order: the timeline page draws it.
   for (const slot of [...slots, ...viewers]) for (const w of wireEvents(slot.proxy.log())) history.record(w.t, slot.name, w.type, w.data);
   history.events.sort((a, b) => a.t - b.t);
-  record = { ...recordOf(scenario, dir, slots, viewers, history, outcome, end_t, healed_at), revokes, rotated: shares.filter((sh) => sh && sh.secret_rotated_at !== null).map((sh) => ({ share_index: sh.index, t: sh.secret_rotated_at! })) };
+  // A db reader reads the black box's file once it has stopped.
+  if (blackBox && options.db_reader) finalRead = await readBlackBox();
+  const evidence = finalRead ? evidenceOf(shares, finalRead) : undefined;
+  record = { ...recordOf(scenario, dir, slots, viewers, history, outcome, end_t, healed_at, evidence), revokes, rotated: shares.filter((sh) => sh && sh.secret_rotated_at !== null).map((sh) => ({ share_index: sh.index, t: sh.secret_rotated_at! })) };
   record.observed.forbidden.push(...forbidden);
   const { violations, expected } = expectedLosses(record, scenario.storage.synchronous, checkAll(record));
   for (const v of violations) history.record(end_t, "checker", "violation", { checker: v.checker, anomaly: v.anomaly, message: v.message });
   const verdict = violations.length === 0 ? "pass" : "fail";
   history.record(end_t, "checker", "verdict", { verdict, outcome });
-  if (!options.dir) rmSync(dir, { recursive: true, force: true });
   return {
     mode: "real",
     seed: scenario.seed,
@@ -608,7 +688,7 @@ export async function runReal(scenario: Scenario, options: RealRunOptions = {}):
     violations,
     ...(expected.length > 0 ? { expected } : {}),
     outcome,
-    stats: { ops: record.committed.length, applied: record.shares.reduce((n, s) => n + s.log.length, 0), crashes, restarts, wall_ms: end_t, faults_by_kind: { ...networkFaults([...slots, ...viewers]), ...harnessFaults } },
+    stats: { ops: record.committed.length, applied: record.shares.reduce((n, s) => n + s.log.length, 0), crashes, restarts, wall_ms: end_t, faults_by_kind: { ...networkFaults([...slots, ...viewers]), ...harnessFaults }, ...(blackBox ? { skipped_by_kind: skippedFaults } : {}) },
     final: {
       clients: record.clients.map((c) => ({ node: c.node, producer: c.producer, pending: c.pending.length, acked_seq: c.acked_seq, stopped: c.stopped })),
       shares: record.shares.map((s) => ({ index: s.index, id: s.id, cursor: s.cursor, view_digest: viewDigest(s.view), ops_digest: opsDigest(s.log, record!.committed) })),

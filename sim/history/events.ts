@@ -120,6 +120,8 @@ export interface HistoryEventMap extends ProbeEventMap {
   uncaught_exception: { message: string };
   /** The admin's revoke found no server to revoke on (node "admin"). */
   revoke_skipped: { share: string; reason: string };
+  /** Real mode, a server run as a black box (`--server-cmd`): a fault that needs the server's insides, not exercised (node: where it would have struck). */
+  fault_skipped: { fault: string; reason: string };
   /** Faults end, the liveness phase begins (node "world"). */
   heal: NoData;
 
