@@ -243,6 +243,11 @@ interface Shown {
   argv: string[];
 }
 
+/** A shell line's words: a quoted argument (a --server-cmd) is one word. */
+function shellWords(text: string): string[] {
+  return [...text.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]!);
+}
+
 /** Every replaysim invocation in a shell block: `npx replaysim`, `node cli/replaysim.js`, `npm run replaysim --`. */
 function replaysimLines(file: string): Shown[] {
   const out: Shown[] = [];
@@ -250,7 +255,7 @@ function replaysimLines(file: string): Shown[] {
     for (const raw of block.body.split("\n")) {
       const line = raw.replace(/\s+#.*$/, "").trim();
       const m = /^(?:npx replaysim|node cli\/replaysim\.js|npm run(?: -s)? replaysim --|replaysim)(?:\s+(.*))?$/.exec(line);
-      if (m) out.push({ file, line, argv: (m[1] ?? "").split(/\s+/).filter(Boolean) });
+      if (m) out.push({ file, line, argv: shellWords(m[1] ?? "") });
     }
   }
   return out;
