@@ -182,12 +182,12 @@ export const exploreCommand: Command = {
 };
 
 /** The scenario file on each transport asked for: --transport T or all, else every one it lists. */
-function crashPointScenarios(file: string, transport: TransportName | "all" | undefined, mutant: string | undefined, variant: string | undefined): Scenario[] {
+function crashPointScenarios(file: string, transport: TransportName | "all" | undefined, mutant: string | undefined, variant: string | undefined, client?: string): Scenario[] {
   try {
     const loaded = loadScenarioFile(file);
     const transports = transport === "all" ? [...TRANSPORTS] : transport ? [transport] : scenarioTransports(loaded);
     return transports.map((t) => {
-      const scenario = { ...resolveScenario(loaded, t), ...(mutant === undefined ? {} : { mutant }), ...(variant === undefined ? {} : { variant }) };
+      const scenario = { ...resolveScenario(loaded, t), ...(mutant === undefined ? {} : { mutant }), ...(variant === undefined ? {} : { variant }), ...(client === undefined ? {} : { impl: { client } }) };
       partsFor(scenario);
       return scenario;
     });
@@ -216,7 +216,9 @@ async function exploreCrashPoints(flags: FlagValues, io: Io): Promise<number> {
   const variant = flags.variant as string | undefined;
   if (variant !== undefined && !findVariant(variant)) throw new UsageError(`--variant: unknown variant '${variant}'; known: ${VARIANTS.map((v) => v.name).join(", ")}`);
   if (variant !== undefined && mutant !== undefined) throw new UsageError("give --mutant or --variant, not both");
-  const scenarios = crashPointScenarios(file, flags.transport as TransportName | "all" | undefined, mutant, variant);
+  // Your client's crash sites: the points it reaches through ports.crash, and a power loss at each of its commits.
+  const client = await clientModuleFromFlags(flags);
+  const scenarios = crashPointScenarios(file, flags.transport as TransportName | "all" | undefined, mutant, variant, client);
   const json = flags.json === true;
   const out = given.has("out") ? (flags.out as string) : CRASH_SITES_OUT_DEFAULT;
   const power_loss = flags["no-power-loss"] !== true;
