@@ -11,7 +11,7 @@ export function claimsConsole(verdicts: readonly ClaimVerdict[], subject: string
   const out = [`claims (docs/claims.md) for ${subject}: ${held} held, ${broken} broken, ${verdicts.length - held - broken} not exercised`];
   const width = Math.max(...verdicts.map((v) => MARK[v.status].length));
   for (const v of verdicts) {
-    out.push(`  ${MARK[v.status].padEnd(width)}  #${v.id.padEnd(3)} ${v.claim}${v.status === "held" ? ` (${v.exercised_in} runs)` : ""}`);
+    out.push(`  ${MARK[v.status].padEnd(width)}  #${v.id.padEnd(3)} ${v.claim}${v.status === "held" ? ` (${v.exercised_in} run${v.exercised_in === 1 ? "" : "s"})` : ""}`);
     if (v.broken_by) {
       out.push(`  ${"".padEnd(width)}        ${v.broken_by.checker}/${v.broken_by.anomaly}: ${v.broken_by.message}`);
       out.push(`  ${"".padEnd(width)}        replay: ${v.broken_by.repro}${v.broken_by.timeline ? `  timeline: ${v.broken_by.timeline}` : ""}`);
