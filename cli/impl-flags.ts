@@ -1,5 +1,5 @@
-import { checkClientFits } from "../sim/impl/check-client.ts";
-import { ImplError, loadImplementation } from "../sim/impl/load-impl.ts";
+import { checkClientFits, checkServerFits } from "../sim/impl/check-fit.ts";
+import { ImplError, loadImplementation, rolesOf, type ImplRef } from "../sim/impl/load-impl.ts";
 import { UsageError, type FlagSpec, type FlagValues } from "./args.ts";
 
 // The flags that run your own implementation instead of the reference
@@ -8,27 +8,35 @@ import { UsageError, type FlagSpec, type FlagValues } from "./args.ts";
 
 export const IMPL_FLAGS: FlagSpec[] = [
   { name: "client", kind: "string", value: "MODULE", description: "run your client module (a .ts or .js file, or a folder with impl.ts/index.ts) instead of the reference client" },
-  { name: "impl", kind: "string", value: "MODULE", description: "run every role your module exports (today: client) instead of the reference's" },
-  { name: "server", kind: "string", value: "MODULE", description: "your server module in the simulator: not built yet (use replaysim real against a running server)" },
+  { name: "server", kind: "string", value: "MODULE", description: "run your server module (built on the reference's schema) instead of the reference server; a server of your own schema or language: replaysim real --server-cmd" },
+  { name: "impl", kind: "string", value: "MODULE", description: "run every role your module exports (client, server) instead of the reference's" },
   { name: "viewer", kind: "string", value: "MODULE", description: "your viewer module: not built yet" },
 ];
 
-/** The client module the flags name, loaded and checked; undefined for the reference. */
-export async function clientModuleFromFlags(flags: FlagValues): Promise<string | undefined> {
-  for (const role of ["server", "viewer"] as const) {
-    if (flags[role] !== undefined) throw new UsageError(`--${role}: running your own ${role} module in the simulator is not built yet; --client (or --impl exporting client) is`);
-  }
+/** The modules the flags name, loaded and checked; undefined for the reference. */
+export async function implFromFlags(flags: FlagValues): Promise<ImplRef | undefined> {
+  if (flags.viewer !== undefined) throw new UsageError("--viewer: running your own viewer module in the simulator is not built yet; --client and --server are");
   const client = flags.client as string | undefined;
+  const server = flags.server as string | undefined;
   const impl = flags.impl as string | undefined;
-  if (client !== undefined && impl !== undefined) throw new UsageError("give --client or --impl, not both");
-  const path = client ?? impl;
-  if (path === undefined) return undefined;
-  for (const other of ["mutant", "variant", "a2a"]) if (flags[other] !== undefined) throw new UsageError(`--${client !== undefined ? "client" : "impl"} runs your module against the reference server: drop --${other}`);
+  if (impl !== undefined && (client !== undefined || server !== undefined)) throw new UsageError("give --impl, or --client and --server: not both");
+  if (client === undefined && server === undefined && impl === undefined) return undefined;
+  const flag = impl !== undefined ? "--impl" : client !== undefined ? "--client" : "--server";
+  for (const other of ["mutant", "variant", "a2a"]) if (flags[other] !== undefined) throw new UsageError(`${flag} runs your modules in place of the reference's: drop --${other}`);
   try {
-    checkClientFits(path, await loadImplementation(path, "client"));
+    const ref: ImplRef = {};
+    if (impl !== undefined) {
+      const roles = await rolesOf(impl);
+      if (roles.length === 0) throw new ImplError(`${impl} exports neither 'client' nor 'server' (docs/your-implementation.md)`);
+      for (const role of roles) ref[role] = impl;
+    }
+    if (client !== undefined) ref.client = client;
+    if (server !== undefined) ref.server = server;
+    if (ref.client) checkClientFits(ref.client, await loadImplementation(ref.client, "client"));
+    if (ref.server) checkServerFits(ref.server, await loadImplementation(ref.server, "server"));
+    return ref;
   } catch (error) {
-    if (error instanceof ImplError) throw new UsageError(`--${client !== undefined ? "client" : "impl"}: ${error.message}`);
+    if (error instanceof ImplError) throw new UsageError(`${flag}: ${error.message}`);
     throw error;
   }
-  return path;
 }

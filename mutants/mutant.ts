@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
 import type { ClientDeps, ClientParts, SyncClient } from "../client-under-test/share-client.ts";
-import type { ServerParts } from "../server-under-test/share-server.ts";
+import type { ServerDeps, ServerParts, ShareServer } from "../server-under-test/share-server.ts";
 import type { ViewerParts } from "../client-under-test/viewer/share-viewer.ts";
 
 /** The components a mutant or variant puts in place of the reference ones. */
@@ -13,6 +13,8 @@ export interface Parts {
   openServerDb?: (source?: string | Buffer) => Database.Database;
   /** How a client process opens its outbox, instead of openOutboxDb. */
   openOutboxDb?: (source?: string | Buffer) => Database.Database;
+  /** A whole server built another way (a module's `server`, or a seed design's), instead of the reference with `server` parts. */
+  serverFactory?: (deps: ServerDeps) => ShareServer;
   /** A seed design's own client, replacing the reference one entirely. */
   clientFactory?: (deps: ClientDeps, parts: Partial<ClientParts>) => SyncClient;
 }

@@ -15,6 +15,8 @@ import type { Op } from "../protocol/ops.ts";
 import { sleep } from "../protocol/ports.ts";
 import type { Ack, ShareState } from "../protocol/rpc.ts";
 import { ShareStore, type Grant, type StoreDeps, type StoreParts } from "../server-under-test/store/share-store.ts";
+import { createShareServer, type ShareServer } from "../server-under-test/share-server.ts";
+import type { Implementation, ServerPorts } from "./implementation.ts";
 import type { Mutant } from "./mutant.ts";
 
 export const DEFAULT_DEDUPE_WINDOW = 1000;
@@ -103,8 +105,15 @@ class PlanDocumentStore extends ShareStore {
   }
 }
 
+/** The seed plan's server as an implementation module: the reference server over its document store. */
+export function seedPlanImplementation(windowSize = DEFAULT_DEDUPE_WINDOW) {
+  return {
+    server: (ports: ServerPorts): ShareServer => createShareServer(ports, { store: {}, makeStore: (deps, parts) => new PlanDocumentStore(deps, parts, windowSize) }),
+  } satisfies Implementation;
+}
+
 function planParts(windowSize: number): Mutant["parts"] {
-  return { server: { makeStore: (deps, parts) => new PlanDocumentStore(deps, parts, windowSize) }, client: {} };
+  return { server: {}, client: {}, serverFactory: seedPlanImplementation(windowSize).server };
 }
 
 export const seedPlan: Mutant = {

@@ -22,10 +22,12 @@ function partsOf(component: Mutant, options: Scenario["options"]): WorldParts {
 
 /** What a scenario's `variant` and `mutant` fields put in place of the reference components. */
 export function partsFor(scenario: Pick<Scenario, "variant" | "mutant" | "options"> & { impl?: Scenario["impl"] }): WorldParts {
-  if (scenario.impl?.client) {
-    if (scenario.variant !== "reference" || scenario.mutant !== null) throw new UnknownPartsError("a scenario runs your client module, a variant or a mutant: one of them");
-    const impl = loadedImplementation(scenario.impl.client);
-    return { server: {}, client: {}, clientFactory: (deps) => impl.client!(deps) };
+  const impl = scenario.impl;
+  if (impl?.client || impl?.server) {
+    if (scenario.variant !== "reference" || scenario.mutant !== null) throw new UnknownPartsError("a scenario runs your modules, a variant or a mutant: one of them");
+    const client = impl.client ? loadedImplementation(impl.client, "client").client! : undefined;
+    const server = impl.server ? loadedImplementation(impl.server, "server").server! : undefined;
+    return { server: {}, client: {}, ...(client ? { clientFactory: (deps) => client(deps) } : {}), ...(server ? { serverFactory: server } : {}) };
   }
   if (scenario.variant !== "reference") {
     const variant = findVariant(scenario.variant);

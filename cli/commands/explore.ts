@@ -7,7 +7,8 @@ import { writeExploreOutputs } from "../../reports/explore-files.ts";
 import { findMutant, MUTANTS } from "../../mutants/catalog.ts";
 import { A2A_MUTANTS, findA2AMutant } from "../../mutants/a2a/catalog.ts";
 import type { SetupName } from "../../a2a-under-test/protocol/ports.ts";
-import { clientModuleFromFlags, IMPL_FLAGS } from "../impl-flags.ts";
+import { implFromFlags, IMPL_FLAGS } from "../impl-flags.ts";
+import type { ImplRef } from "../../sim/impl/load-impl.ts";
 import { conformanceTable, runsOfExploration, type ClaimVerdict } from "../../sim/claims/conformance.ts";
 import { claimsConsole } from "../../reports/claims-table.ts";
 import type { FailureFile } from "../../reports/explore-summary.ts";
@@ -111,7 +112,7 @@ export const exploreCommand: Command = {
     const a2a = flags.a2a as SetupName | undefined;
     const mutant = flags.mutant as string | undefined;
     checkMutantFlag(mutant, a2a);
-    const client = await clientModuleFromFlags(flags);
+    const impl = await implFromFlags(flags);
     const variant = flags.variant as string | undefined;
     if (variant !== undefined && !findVariant(variant)) throw new UsageError(`--variant: unknown variant '${variant}'; known: ${VARIANTS.map((v) => v.name).join(", ")}`);
     if (variant !== undefined && mutant !== undefined) throw new UsageError("give --mutant or --variant, not both");
@@ -134,7 +135,7 @@ export const exploreCommand: Command = {
       ...(mutant ? { mutant } : {}),
       ...(variant ? { variant } : {}),
       ...(a2a ? { a2a } : {}),
-      ...(client ? { client } : {}),
+      ...(impl ? { impl } : {}),
       ops_max: flags["ops-max"] as number,
       run_timeout_ms: flags["run-timeout"] as number,
       ...(flags["fail-fast"] === true ? { stop_on_failure: true } : {}),
@@ -150,7 +151,7 @@ export const exploreCommand: Command = {
         ),
     });
     progress.done();
-    const label = `explore ${profile}${flags["check-determinism"] === true ? " (determinism checked)" : ""}${transport ? ` ${transport}` : ""}${mutant ? ` mutant ${mutant}` : ""}${variant ? ` variant ${variant}` : ""}${a2a ? ` a2a ${a2a}` : ""}${client ? ` client ${client}` : ""}${shard ? ` shard ${shard.k}/${shard.n}` : ""}`;
+    const label = `explore ${profile}${flags["check-determinism"] === true ? " (determinism checked)" : ""}${transport ? ` ${transport}` : ""}${mutant ? ` mutant ${mutant}` : ""}${variant ? ` variant ${variant}` : ""}${a2a ? ` a2a ${a2a}` : ""}${impl?.client ? ` client ${impl.client}` : ""}${impl?.server ? ` server ${impl.server}` : ""}${shard ? ` shard ${shard.k}/${shard.n}` : ""}`;
     const exploreFlags: ExploreFlags = {
       from: flags.from as number,
       seeds: seeds ?? null,
@@ -169,11 +170,11 @@ export const exploreCommand: Command = {
     const meta = { title: `replaysim ${label}`, flags: exploreFlags, workers, shard: shard ? `${shard.k}/${shard.n}` : null };
     const { files, summary } = writeExploreOutputs(flags.out as string, result, meta);
     // A run of someone else's module ends with what it got right, claim by claim.
-    const claims = client ? claimsOf(result, files, flags.out as string, (seed, t) => generateScenario(seed, { profile, ...(transport ? { transport: t as TransportName } : {}), ops_max: flags["ops-max"] as number, impl: { client } })) : null;
-    if (json) io.out(JSON.stringify(claims ? { ...summary, claims } : summary));
+    const claims = impl ? claimsOf(result, files, flags.out as string, impl, (seed, t) => generateScenario(seed, { profile, ...(transport ? { transport: t as TransportName } : {}), ops_max: flags["ops-max"] as number, impl })) : null;
+    if (json) io.out(JSON.stringify(claims ? { ...summary, claims: claims.length === 1 ? claims[0]!.verdicts : Object.fromEntries(claims.map((c) => [c.role, c.verdicts])) } : summary));
     else {
       for (const line of exploreConsole(result, files, label)) io.out(line);
-      if (claims) for (const line of claimsConsole(claims, client!)) io.out(line);
+      if (claims) for (const c of claims) for (const line of claimsConsole(c.verdicts, c.subject)) io.out(line);
       io.out(`reports: ${flags.out as string}/report.html, junit.xml, summary.json`);
       if (cpu_profile?.written) io.out(`cpu profile: ${cpu_profile.file} (open it in Chrome DevTools' Performance panel, or VS Code)`);
     }
@@ -182,12 +183,12 @@ export const exploreCommand: Command = {
 };
 
 /** The scenario file on each transport asked for: --transport T or all, else every one it lists. */
-function crashPointScenarios(file: string, transport: TransportName | "all" | undefined, mutant: string | undefined, variant: string | undefined, client?: string): Scenario[] {
+function crashPointScenarios(file: string, transport: TransportName | "all" | undefined, mutant: string | undefined, variant: string | undefined, impl?: ImplRef): Scenario[] {
   try {
     const loaded = loadScenarioFile(file);
     const transports = transport === "all" ? [...TRANSPORTS] : transport ? [transport] : scenarioTransports(loaded);
     return transports.map((t) => {
-      const scenario = { ...resolveScenario(loaded, t), ...(mutant === undefined ? {} : { mutant }), ...(variant === undefined ? {} : { variant }), ...(client === undefined ? {} : { impl: { client } }) };
+      const scenario = { ...resolveScenario(loaded, t), ...(mutant === undefined ? {} : { mutant }), ...(variant === undefined ? {} : { variant }), ...(impl === undefined ? {} : { impl }) };
       partsFor(scenario);
       return scenario;
     });
@@ -216,9 +217,9 @@ async function exploreCrashPoints(flags: FlagValues, io: Io): Promise<number> {
   const variant = flags.variant as string | undefined;
   if (variant !== undefined && !findVariant(variant)) throw new UsageError(`--variant: unknown variant '${variant}'; known: ${VARIANTS.map((v) => v.name).join(", ")}`);
   if (variant !== undefined && mutant !== undefined) throw new UsageError("give --mutant or --variant, not both");
-  // Your client's crash sites: the points it reaches through ports.crash, and a power loss at each of its commits.
-  const client = await clientModuleFromFlags(flags);
-  const scenarios = crashPointScenarios(file, flags.transport as TransportName | "all" | undefined, mutant, variant, client);
+  // Your modules' crash sites: the points they reach through ports.crash, and a power loss at each of their commits.
+  const impl = await implFromFlags(flags);
+  const scenarios = crashPointScenarios(file, flags.transport as TransportName | "all" | undefined, mutant, variant, impl);
   const json = flags.json === true;
   const out = given.has("out") ? (flags.out as string) : CRASH_SITES_OUT_DEFAULT;
   const power_loss = flags["no-power-loss"] !== true;
@@ -275,10 +276,11 @@ export function checkMutantFlag(mutant: string | undefined, a2a: SetupName | und
   if (!findMutant(mutant)) throw new UsageError(`--mutant: unknown mutant '${mutant}'; known: ${MUTANTS.map((m) => m.name).join(", ")}`);
 }
 
-/** The conformance report of an exploration, also written to claims.json under --out. */
-function claimsOf(result: ExploreResult, files: readonly FailureFile[], out: string, scenarioOf: (seed: number, transport: string) => Scenario): ClaimVerdict[] {
+/** The conformance report of an exploration, one table per role under test; also written to claims.json under --out. */
+function claimsOf(result: ExploreResult, files: readonly FailureFile[], out: string, impl: ImplRef, scenarioOf: (seed: number, transport: string) => Scenario): { role: "client" | "server"; subject: string; verdicts: ClaimVerdict[] }[] {
   const failureFiles = files.map((f) => ({ seed: f.failure.seed, transport: f.failure.transport, repro: f.repro, timeline: f.files.timeline ? join(out, f.files.timeline) : null }));
-  const verdicts = conformanceTable(runsOfExploration(result.outcomes, scenarioOf, failureFiles), "client");
-  writeFileSync(join(out, "claims.json"), `${JSON.stringify(verdicts, null, 1)}\n`);
-  return verdicts;
+  const runs = runsOfExploration(result.outcomes, scenarioOf, failureFiles);
+  const tables = (["client", "server"] as const).filter((role) => impl[role]).map((role) => ({ role, subject: `${role} ${impl[role]!}`, verdicts: conformanceTable(runs, role) }));
+  writeFileSync(join(out, "claims.json"), `${JSON.stringify(tables.length === 1 ? tables[0]!.verdicts : Object.fromEntries(tables.map((t) => [t.role, t.verdicts])), null, 1)}\n`);
+  return tables;
 }

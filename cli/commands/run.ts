@@ -1,6 +1,6 @@
 import type { SetupName } from "../../a2a-under-test/protocol/ports.ts";
 import { checkMutantFlag } from "./explore.ts";
-import { clientModuleFromFlags, IMPL_FLAGS } from "../impl-flags.ts";
+import { implFromFlags, IMPL_FLAGS } from "../impl-flags.ts";
 import { writeFileSync } from "node:fs";
 import { consoleSummary, runJson } from "../../reports/run-summary.ts";
 import { timelineHtml } from "../../reports/timeline.ts";
@@ -114,7 +114,7 @@ export const runCommand: Command = {
     const a2a = flags.a2a as SetupName | undefined;
     if (a2a !== undefined && (file !== undefined || transport !== undefined || variant !== undefined)) throw new UsageError("--a2a goes with --seed alone: no --scenario, --transport or --variant");
     checkMutantFlag(mutant, a2a);
-    const client = await clientModuleFromFlags(flags);
+    const impl = await implFromFlags(flags);
     let scenario: Scenario;
     try {
       if (file) {
@@ -124,10 +124,10 @@ export const runCommand: Command = {
           ...(seed === undefined ? {} : { seed }),
           ...(mutant === undefined ? {} : { mutant }),
           ...(variant === undefined ? {} : { variant }),
-          ...(client === undefined ? {} : { impl: { client } }),
+          ...(impl === undefined ? {} : { impl }),
         };
       } else {
-        scenario = generateScenario(seed!, { profile: flags.profile as Profile, ...(transport ? { transport } : {}), ...(mutant ? { mutant } : {}), ...(variant ? { variant } : {}), ...(a2a ? { a2a } : {}), ...(client ? { impl: { client } } : {}) });
+        scenario = generateScenario(seed!, { profile: flags.profile as Profile, ...(transport ? { transport } : {}), ...(mutant ? { mutant } : {}), ...(variant ? { variant } : {}), ...(a2a ? { a2a } : {}), ...(impl ? { impl } : {}) });
       }
       if (!scenario.a2a) partsFor(scenario);
     } catch (error) {
@@ -142,7 +142,7 @@ export const runCommand: Command = {
       ...(mutant ? { mutant } : {}),
       ...(variant ? { variant } : {}),
       ...(a2a ? { a2a } : {}),
-      ...(client ? { client } : {}),
+      ...(impl ? { impl } : {}),
       profile: flags.profile as string,
       ...(run_timeout_ms !== RUN_TIMEOUT_MS_DEFAULT ? { run_timeout_ms } : {}),
       check_determinism: flags["check-determinism"] === true,

@@ -10,7 +10,7 @@ afterAll(() => pool.close());
 
 test("examples/seed-client fails like the seed-original variant, seed for seed", async () => {
   const common = { from: 1, seeds: 8, profile: "swarm" as const, workers: 2, pool, shrink: false };
-  const mine = await explore({ ...common, client: "examples/seed-client" });
+  const mine = await explore({ ...common, impl: { client: "examples/seed-client" } });
   const seed = await explore({ ...common, variant: "seed-original" });
   expect(mine.outcomes.map((o) => `${o.seed}/${o.transport}: ${o.verdict} ${o.checkers.join(",")}`)).toEqual(seed.outcomes.map((o) => `${o.seed}/${o.transport}: ${o.verdict} ${o.checkers.join(",")}`));
   expect(mine.outcomes.map((o) => o.trace_hash)).toEqual(seed.outcomes.map((o) => o.trace_hash));

@@ -25,7 +25,9 @@ const parts = partsFor({ variant: config.variant, mutant: config.mutant, options
 // A scenario that asks for the old synchronous=NORMAL gets it on top of the opener, as in the simulator.
 const db = settle(parts.openServerDb ?? openServerDb)(config.db_path);
 if (config.disk_full) limitGrowth(db, true);
-const server = createShareServer({ db, clock: realClock, random: realRandom, ids: realIds, crash: killingCrashPoints(config.crash_at, config.crash_chance && { ...config.crash_chance, random: seededRandom((config.crash_chance.p * 1e9) ^ crashSeed(config)) }) }, parts.server);
+const deps = { db, clock: realClock, random: realRandom, ids: realIds, crash: killingCrashPoints(config.crash_at, config.crash_chance && { ...config.crash_chance, random: seededRandom((config.crash_chance.p * 1e9) ^ crashSeed(config)) }) };
+// A whole server built another way (a seed design's) comes first; else the reference with the parts in place.
+const server = parts.serverFactory ? parts.serverFactory(deps) : createShareServer(deps, parts.server);
 const running = await listen(server, config.port, "127.0.0.1");
 const adversary = serverAdversary(server, db);
 

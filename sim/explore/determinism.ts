@@ -15,6 +15,12 @@ function timeOf(line: string | undefined): number | null {
   }
 }
 
+/** The modules under test, named for a message; undefined for the reference. */
+export function moduleNames(impl: { client?: string; server?: string } | undefined): string | undefined {
+  const names = [impl?.client, impl?.server].filter((n): n is string => n !== undefined);
+  return names.length > 0 ? [...new Set(names)].join(" and ") : undefined;
+}
+
 /** What a module of someone else's most likely did when its runs part. */
 export const MODULE_NONDETERMINISM_HINT =
   "a module under test that reads the real clock (Date.now, new Date, performance.now), Math.random or crypto randomness, or sets its own timers, does this: take time, randomness, ids and timers from its ports";

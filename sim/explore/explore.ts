@@ -6,7 +6,7 @@ import { generateScenario } from "../scenario/generate.ts";
 import type { Scenario, TransportName } from "../scenario/schema.ts";
 import { TRANSPORTS } from "../scenario/schema.ts";
 import { A2A_COVERAGE_NAMES, countCoverage } from "../coverage/conditions.ts";
-import { determinismViolation } from "./determinism.ts";
+import { determinismViolation, moduleNames } from "./determinism.ts";
 import { runGuarded } from "./guarded-run.ts";
 import { RUN_TIMEOUT_MS_DEFAULT, workerPool, type CpuProfileOption, type TaskPool } from "./pool.ts";
 import { reproCommand } from "./repro.ts";
@@ -36,8 +36,8 @@ export interface ExploreOptions {
   variant?: string;
   /** Explore the A2A system in this setup (sim/a2a/) instead of the share system. */
   a2a?: SetupName;
-  /** Your client module instead of the reference client (docs/your-implementation.md). */
-  client?: string;
+  /** Your modules instead of the reference's, by role (docs/your-implementation.md). */
+  impl?: { client?: string; server?: string };
   ops_max?: number;
   /** Wall budget of one run; past it the run is a `liveness/hang` failure. */
   run_timeout_ms?: number;
@@ -195,7 +195,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
     ...(options.mutant ? { mutant: options.mutant } : {}),
     ...(options.variant ? { variant: options.variant } : {}),
     ...(options.a2a ? { a2a: options.a2a } : {}),
-    ...(options.client ? { impl: { client: options.client } } : {}),
+    ...(options.impl ? { impl: options.impl } : {}),
   });
   const reproFor = (seed: number, transport: TransportName | undefined) =>
     reproCommand({
@@ -207,7 +207,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
       ...(run_timeout_ms !== RUN_TIMEOUT_MS_DEFAULT ? { run_timeout_ms } : {}),
       ...(options.check_determinism ? { check_determinism: true } : {}),
       ...(options.a2a ? { a2a: options.a2a } : {}),
-      ...(options.client ? { client: options.client } : {}),
+      ...(options.impl ? { impl: options.impl } : {}),
     });
   const outcomes: SeedOutcome[] = [];
   let seedsDone = 0;
@@ -229,7 +229,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
     if (options.check_determinism && result.trace_hash !== "") {
       const second = await runGuarded(pool, scenario, { signal, repro, keep: "lines", ...(first.slot === null ? {} : { avoid_slot: first.slot }) });
       if (!second) return null;
-      const diverged = determinismViolation(result, second.report, options.client);
+      const diverged = determinismViolation(result, second.report, moduleNames(options.impl));
       if (diverged) result = { ...result, verdict: "fail", violations: [...result.violations, diverged] };
     }
     delete result.lines;

@@ -1,7 +1,7 @@
 import type { Violation } from "../checker-names.ts";
 import { canonicalJson } from "../history/canonical-json.ts";
 import { noEfficiency } from "../efficiency.ts";
-import { determinismViolation } from "./determinism.ts";
+import { determinismViolation, moduleNames } from "./determinism.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import type { PoolResult, RunOptions, TaskPool } from "./pool.ts";
 import type { RunReport, RunTask } from "./tasks.ts";
@@ -84,7 +84,7 @@ export async function runJudged(pool: TaskPool, scenario: Scenario, options: { t
   let report = runs[0]!.report;
   if (options.twice) {
     const lines = (r: RunReport): RunReport => ({ ...r, lines: (r.history ?? []).map((e) => canonicalJson([e.t, e.node, e.type, e.data])) });
-    const diverged = determinismViolation(lines(report), lines(runs[1]!.report), scenario.impl?.client);
+    const diverged = determinismViolation(lines(report), lines(runs[1]!.report), moduleNames(scenario.impl));
     if (diverged) report = { ...report, verdict: "fail", violations: [...report.violations, diverged] };
   }
   return { ...report, scenario };

@@ -15,7 +15,10 @@ export class ImplError extends Error {
 /** Which modules a scenario runs instead of the reference's, by role; paths as given (relative to the working directory). */
 export interface ImplRef {
   client?: string;
+  server?: string;
 }
+
+export type ImplRole = "client" | "server";
 
 const ENTRY_NAMES = ["impl.ts", "index.ts", "client.ts", "main.ts", "impl.js", "index.js", "client.js", "main.js", "impl.mjs", "index.mjs"];
 
@@ -29,7 +32,8 @@ export function resolveImplPath(path: string): string {
   return entry;
 }
 
-const loaded = new Map<string, Implementation>();
+/** Per file, what it exports by role. */
+const loaded = new Map<string, Record<string, unknown>>();
 
 async function importModule(file: string): Promise<Record<string, unknown>> {
   const ext = extname(file);
@@ -40,36 +44,55 @@ async function importModule(file: string): Promise<Record<string, unknown>> {
   return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
 }
 
-/** Imports the module and checks that it exports the factory its role needs. */
-export async function loadImplementation(path: string, role: "client"): Promise<Implementation> {
+/** Imports the module (once per thread) and checks that it exports the factory its role needs. */
+export async function loadImplementation(path: string, role: ImplRole): Promise<Implementation> {
   const file = resolveImplPath(path);
-  const cached = loaded.get(file);
-  if (cached) return cached;
-  let exported: Record<string, unknown>;
-  try {
-    exported = await importModule(file);
-  } catch (error) {
-    throw new ImplError(`${path} did not load: ${(error as Error)?.message ?? error}`);
+  let exported = loaded.get(file);
+  if (!exported) {
+    try {
+      exported = await importModule(file);
+    } catch (error) {
+      throw new ImplError(`${path} did not load: ${(error as Error)?.message ?? error}`);
+    }
+    loaded.set(file, exported);
   }
-  // A named export, or a default export holding the factories.
+  return roleOf(path, exported, role);
+}
+
+/** A named export, or a default export holding the factories. */
+function roleOf(path: string, exported: Record<string, unknown>, role: ImplRole): Implementation {
   const source = (typeof exported[role] === "function" ? exported : (exported.default as Record<string, unknown> | undefined)) ?? {};
   if (typeof source[role] !== "function") {
     const has = Object.keys(exported).join(", ") || "nothing";
     throw new ImplError(`${path} exports no '${role}' factory (it exports: ${has}); a ${role} module exports \`${role}(ports)\` returning the ${role} (docs/your-implementation.md)`);
   }
-  const impl: Implementation = { [role]: source[role] as Implementation["client"] };
-  loaded.set(file, impl);
-  return impl;
+  return { [role]: source[role] } as Implementation;
+}
+
+/** The roles a module exports, of those the simulator runs. */
+export async function rolesOf(path: string): Promise<ImplRole[]> {
+  const file = resolveImplPath(path);
+  if (!loaded.has(file)) {
+    try {
+      loaded.set(file, await importModule(file));
+    } catch (error) {
+      throw new ImplError(`${path} did not load: ${(error as Error)?.message ?? error}`);
+    }
+  }
+  const exported = loaded.get(file)!;
+  const source = { ...((exported.default as Record<string, unknown> | undefined) ?? {}), ...exported };
+  return (["client", "server"] as const).filter((role) => typeof source[role] === "function");
 }
 
 /** Loads every module a scenario names, so the world can build from them synchronously. */
 export async function preloadImplementations(ref: ImplRef | undefined): Promise<void> {
   if (ref?.client) await loadImplementation(ref.client, "client");
+  if (ref?.server) await loadImplementation(ref.server, "server");
 }
 
-/** A module already loaded in this thread. */
-export function loadedImplementation(path: string): Implementation {
-  const impl = loaded.get(resolveImplPath(path));
-  if (!impl) throw new ImplError(`${path} was not loaded in this thread before its run`);
-  return impl;
+/** A module already loaded in this thread, for one role. */
+export function loadedImplementation(path: string, role: ImplRole): Implementation {
+  const exported = loaded.get(resolveImplPath(path));
+  if (!exported) throw new ImplError(`${path} was not loaded in this thread before its run`);
+  return roleOf(path, exported, role);
 }

@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
-import { createShareServer, openServerDb, type ServerParts, type ShareServer } from "../../server-under-test/share-server.ts";
+import { createShareServer, openServerDb, type ServerDeps, type ServerParts, type ShareServer } from "../../server-under-test/share-server.ts";
+import { referenceImplementation } from "../../mutants/implementation.ts";
 import type { ServerEndpoint } from "../network/host.ts";
 import { SIM_ORIGIN } from "../network/msw-gateway.ts";
 import type { NodeStorage } from "./disk.ts";
@@ -10,12 +11,13 @@ import { processPorts, type NodeHost } from "./node-host.ts";
 export class ServerNode extends DurableProcess<Live & { server: ShareServer }> {
   readonly name = "server";
   readonly #host: NodeHost;
-  readonly #parts: Partial<ServerParts>;
+  readonly #build: (deps: ServerDeps) => ShareServer;
 
-  constructor(host: NodeHost, parts: Partial<ServerParts>, storage: NodeStorage = { open: openServerDb, disk: "memory" }) {
+  /** `factory` builds a whole server (a module's, or a seed design's); without one, the reference with `parts` in place. */
+  constructor(host: NodeHost, parts: Partial<ServerParts>, storage: NodeStorage = { open: openServerDb, disk: "memory" }, factory?: (deps: ServerDeps) => ShareServer) {
     super("server", storage);
     this.#host = host;
-    this.#parts = parts;
+    this.#build = factory ?? (Object.keys(parts).length === 0 ? referenceImplementation.server : (deps) => createShareServer(deps, parts));
   }
 
   /** The running server; throws when it is down. */
@@ -37,15 +39,12 @@ export class ServerNode extends DurableProcess<Live & { server: ShareServer }> {
   start(): void {
     const host = this.#host;
     const { incarnation, db } = this.begin();
-    const server = createShareServer(
-      {
-        db,
-        ...processPorts(host, this.name, incarnation, "server"),
-        limits: host.limits,
-        publicUrl: SIM_ORIGIN,
-      },
-      this.#parts,
-    );
+    const server = this.#build({
+      db,
+      ...processPorts(host, this.name, incarnation, "server"),
+      limits: host.limits,
+      publicUrl: SIM_ORIGIN,
+    });
     this.live = { incarnation, db, server };
   }
 

@@ -83,7 +83,7 @@ export class World {
       },
     });
     const storage = storageFor(scenario, parts, this.faults.canLosePower(scenario.timeline));
-    const roster = (this.roster = new Roster(new ServerNode(ports, parts.server, storage.server)));
+    const roster = (this.roster = new Roster(new ServerNode(ports, parts.server, storage.server, parts.serverFactory)));
     this.observer = this.#observer(roster);
     this.adversary = this.#adversary(roster);
     const network: NetworkDeps = {

@@ -1,5 +1,6 @@
 import { openOutboxDb } from "../../client-under-test/outbox/outbox.ts";
-import { CLIENT_METHODS, type Implementation } from "../../mutants/implementation.ts";
+import { CLIENT_METHODS, SERVER_SURFACE, type Implementation } from "../../mutants/implementation.ts";
+import { openServerDb } from "../../server-under-test/share-server.ts";
 import { ImplError } from "./load-impl.ts";
 
 // Before a run, a client module is built once with harmless ports: a module
@@ -32,6 +33,34 @@ export function checkClientFits(path: string, impl: Implementation): void {
     const missing = CLIENT_METHODS.filter((m) => typeof (client as Record<string, unknown>)[m] !== "function");
     if (typeof (client as { producerID?: unknown }).producerID !== "string") missing.unshift("producerID" as never);
     if (missing.length > 0) throw new ImplError(`${path}: the client it builds lacks ${missing.join(", ")} (a client has producerID and ${CLIENT_METHODS.join(", ")}; docs/your-implementation.md)`);
+  } finally {
+    db.close();
+  }
+}
+
+/** A server module is built once over a fresh reference database, and must present what the world uses of a server. */
+export function checkServerFits(path: string, impl: Implementation): void {
+  const factory = impl.server;
+  if (!factory) throw new ImplError(`${path} exports no 'server' factory`);
+  const db = openServerDb();
+  try {
+    let server: unknown;
+    try {
+      server = factory({
+        db,
+        clock: { now: () => 0, setTimer: () => ({ cancel: () => {} }) },
+        random: { next: () => 0.5 },
+        ids: { next: (prefix) => `${prefix}-check` },
+        publicUrl: "http://share.replaysim.test",
+      });
+    } catch (error) {
+      throw new ImplError(`${path}: server(ports) threw while building a server: ${(error as Error)?.message ?? error}`);
+    }
+    if (server === null || typeof server !== "object") throw new ImplError(`${path}: server(ports) returned ${server === null ? "null" : typeof server}, not a server object`);
+    const s = server as Record<string, unknown>;
+    const missing = SERVER_SURFACE.filter((k) => s[k] === undefined || s[k] === null);
+    if (typeof (s.app as { fetch?: unknown } | undefined)?.fetch !== "function" && !missing.includes("app")) missing.unshift("app.fetch" as never);
+    if (missing.length > 0) throw new ImplError(`${path}: the server it builds lacks ${missing.join(", ")} (a server has an HTTP app with fetch, acceptSession for capnweb sessions, and the store the world reads; docs/your-implementation.md)`);
   } finally {
     db.close();
   }
