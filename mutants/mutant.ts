@@ -1,7 +1,8 @@
 import type Database from "better-sqlite3";
 import type { ClientDeps, ClientParts, SyncClient } from "../client-under-test/share-client.ts";
 import type { ServerDeps, ServerParts, ShareServer } from "../server-under-test/share-server.ts";
-import type { ViewerParts } from "../client-under-test/viewer/share-viewer.ts";
+import type { ViewerDeps, ViewerParts } from "../client-under-test/viewer/share-viewer.ts";
+import type { SyncViewer } from "./implementation.ts";
 
 /** The components a mutant or variant puts in place of the reference ones. */
 export interface Parts {
@@ -15,6 +16,8 @@ export interface Parts {
   openOutboxDb?: (source?: string | Buffer) => Database.Database;
   /** A whole server built another way (a module's `server`, or a seed design's), instead of the reference with `server` parts. */
   serverFactory?: (deps: ServerDeps) => ShareServer;
+  /** A whole viewer built another way (a module's `viewer`), instead of the reference with `viewer` parts. */
+  viewerFactory?: (deps: ViewerDeps) => SyncViewer;
   /** A seed design's own client, replacing the reference one entirely. */
   clientFactory?: (deps: ClientDeps, parts: Partial<ClientParts>) => SyncClient;
 }

@@ -23,11 +23,12 @@ function partsOf(component: Mutant, options: Scenario["options"]): WorldParts {
 /** What a scenario's `variant` and `mutant` fields put in place of the reference components. */
 export function partsFor(scenario: Pick<Scenario, "variant" | "mutant" | "options"> & { impl?: Scenario["impl"] }): WorldParts {
   const impl = scenario.impl;
-  if (impl?.client || impl?.server) {
+  if (impl?.client || impl?.server || impl?.viewer) {
     if (scenario.variant !== "reference" || scenario.mutant !== null) throw new UnknownPartsError("a scenario runs your modules, a variant or a mutant: one of them");
     const client = impl.client ? loadedImplementation(impl.client, "client").client! : undefined;
     const server = impl.server ? loadedImplementation(impl.server, "server").server! : undefined;
-    return { server: {}, client: {}, ...(client ? { clientFactory: (deps) => client(deps) } : {}), ...(server ? { serverFactory: server } : {}) };
+    const viewer = impl.viewer ? loadedImplementation(impl.viewer, "viewer").viewer! : undefined;
+    return { server: {}, client: {}, ...(client ? { clientFactory: (deps) => client(deps) } : {}), ...(server ? { serverFactory: server } : {}), ...(viewer ? { viewerFactory: viewer } : {}) };
   }
   if (scenario.variant !== "reference") {
     const variant = findVariant(scenario.variant);

@@ -277,10 +277,10 @@ export function checkMutantFlag(mutant: string | undefined, a2a: SetupName | und
 }
 
 /** The conformance report of an exploration, one table per role under test; also written to claims.json under --out. */
-function claimsOf(result: ExploreResult, files: readonly FailureFile[], out: string, impl: ImplRef, scenarioOf: (seed: number, transport: string) => Scenario): { role: "client" | "server"; subject: string; verdicts: ClaimVerdict[] }[] {
+function claimsOf(result: ExploreResult, files: readonly FailureFile[], out: string, impl: ImplRef, scenarioOf: (seed: number, transport: string) => Scenario): { role: "client" | "server" | "viewer"; subject: string; verdicts: ClaimVerdict[] }[] {
   const failureFiles = files.map((f) => ({ seed: f.failure.seed, transport: f.failure.transport, repro: f.repro, timeline: f.files.timeline ? join(out, f.files.timeline) : null }));
   const runs = runsOfExploration(result.outcomes, scenarioOf, failureFiles);
-  const tables = (["client", "server"] as const).filter((role) => impl[role]).map((role) => ({ role, subject: `${role} ${impl[role]!}`, verdicts: conformanceTable(runs, role) }));
+  const tables = (["client", "server", "viewer"] as const).filter((role) => impl[role]).map((role) => ({ role, subject: `${role} ${impl[role]!}`, verdicts: conformanceTable(runs, role) }));
   writeFileSync(join(out, "claims.json"), `${JSON.stringify(tables.length === 1 ? tables[0]!.verdicts : Object.fromEntries(tables.map((t) => [t.role, t.verdicts])), null, 1)}\n`);
   return tables;
 }

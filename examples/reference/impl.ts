@@ -1,4 +1,4 @@
-// replaysim's reference client and server, as one module of the kind `--impl`
+// replaysim's reference client, server and viewer, as one module of the kind `--impl`
 // takes. Running it gives exactly the reference's trace hashes: the world
 // builds everything through this interface.
 //
@@ -7,3 +7,4 @@ import { referenceImplementation } from "../../mutants/implementation.ts";
 
 export const client = referenceImplementation.client;
 export const server = referenceImplementation.server;
+export const viewer = referenceImplementation.viewer;

@@ -32,8 +32,8 @@ export interface ClaimVerdict {
   broken_by: { seed: number; transport: string; checker: string; anomaly: string; message: string; repro: string; timeline?: string } | null;
 }
 
-/** Whose claim it is: a client module is judged on the client's, a server on the server's; both on the end-to-end ones. */
-export type ClaimRole = "client" | "server" | "both";
+/** Whose claim it is: a client module is judged on the client's, a server on the server's, a viewer on the viewer's; client and server both on the end-to-end ones. */
+export type ClaimRole = "client" | "server" | "viewer" | "both";
 
 /** One claim a run can judge: the checkers (and anomalies) that break it, and what a run must have had for it to count. */
 interface ClaimSpec {
@@ -66,6 +66,8 @@ export const CLAIMS: readonly ClaimSpec[] = [
   { id: "22", role: "both", claim: "The final session equals a reference model applying each enqueued op once, in seq order.", breaks: [{ checker: "convergence" }], exercised: hasOps },
   { id: "26", role: "both", claim: "Every outbox drains after healing; no run hangs.", breaks: [{ checker: "liveness" }], exercised: hasOps },
   { id: "33", role: "server", claim: "What a viewer applied is a gapless prefix of the log, and its view equals the server's at its cursor.", breaks: [{ checker: "reader-prefix" }, { checker: "reader-convergence" }], exercised: (r) => r.has.viewers },
+  { id: "33v", role: "viewer", claim: "What the viewer applied is a gapless prefix of the log, and its view equals the server's at its cursor.", breaks: [{ checker: "reader-prefix" }, { checker: "reader-convergence" }], exercised: (r) => r.has.viewers },
+  { id: "33b", role: "viewer", claim: "After healing, every viewer still following catches up with its share's final cursor.", breaks: [{ checker: "liveness", anomalies: ["viewer_behind", "viewer_stopped"] }], exercised: (r) => r.has.viewers },
   { id: "35", role: "server", claim: "An acknowledged op survives a server power loss or crash.", breaks: [{ checker: "exactly-once", anomalies: ["lost"] }], exercised: restarted },
   { id: "36", role: "client", claim: "A returned enqueue survives a client crash or power loss.", breaks: [{ checker: "exactly-once", anomalies: ["lost"] }], exercised: restarted },
   { id: "4c", role: "client", claim: "A client retries what it is unsure of, and nothing it retries is applied twice.", breaks: [{ checker: "exactly-once", anomalies: ["duplicated", "lost"] }], exercised: retried },
@@ -76,8 +78,8 @@ function breaksIt(spec: ClaimSpec, f: ConformanceRun["findings"][number]): boole
 }
 
 /** The claims table over a set of runs for what is under test: broken by the first run that exercised it and whose findings break it, else held where exercised. */
-export function conformanceTable(runs: readonly ConformanceRun[], role: "client" | "server"): ClaimVerdict[] {
-  return CLAIMS.filter((spec) => spec.role === role || spec.role === "both").map((spec) => {
+export function conformanceTable(runs: readonly ConformanceRun[], role: "client" | "server" | "viewer"): ClaimVerdict[] {
+  return CLAIMS.filter((spec) => spec.role === role || (spec.role === "both" && role !== "viewer")).map((spec) => {
     const exercised = runs.filter((r) => spec.exercised(r));
     let broken_by: ClaimVerdict["broken_by"] = null;
     // Only a run that exercised the claim can break it: a loss in a run without crashes says nothing about crashes.

@@ -16,8 +16,8 @@ function timeOf(line: string | undefined): number | null {
 }
 
 /** The modules under test, named for a message; undefined for the reference. */
-export function moduleNames(impl: { client?: string; server?: string } | undefined): string | undefined {
-  const names = [impl?.client, impl?.server].filter((n): n is string => n !== undefined);
+export function moduleNames(impl: { client?: string; server?: string; viewer?: string } | undefined): string | undefined {
+  const names = [impl?.client, impl?.server, impl?.viewer].filter((n): n is string => n !== undefined);
   return names.length > 0 ? [...new Set(names)].join(" and ") : undefined;
 }
 

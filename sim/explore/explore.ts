@@ -37,7 +37,7 @@ export interface ExploreOptions {
   /** Explore the A2A system in this setup (sim/a2a/) instead of the share system. */
   a2a?: SetupName;
   /** Your modules instead of the reference's, by role (docs/your-implementation.md). */
-  impl?: { client?: string; server?: string };
+  impl?: { client?: string; server?: string; viewer?: string };
   ops_max?: number;
   /** Wall budget of one run; past it the run is a `liveness/hang` failure. */
   run_timeout_ms?: number;

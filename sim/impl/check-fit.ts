@@ -1,5 +1,6 @@
 import { openOutboxDb } from "../../client-under-test/outbox/outbox.ts";
-import { CLIENT_METHODS, SERVER_SURFACE, type Implementation } from "../../mutants/implementation.ts";
+import { CLIENT_METHODS, SERVER_SURFACE, VIEWER_METHODS, type Implementation } from "../../mutants/implementation.ts";
+import { openViewerDb } from "../../client-under-test/viewer/view-store.ts";
 import { openServerDb } from "../../server-under-test/share-server.ts";
 import { ImplError } from "./load-impl.ts";
 
@@ -61,6 +62,33 @@ export function checkServerFits(path: string, impl: Implementation): void {
     const missing = SERVER_SURFACE.filter((k) => s[k] === undefined || s[k] === null);
     if (typeof (s.app as { fetch?: unknown } | undefined)?.fetch !== "function" && !missing.includes("app")) missing.unshift("app.fetch" as never);
     if (missing.length > 0) throw new ImplError(`${path}: the server it builds lacks ${missing.join(", ")} (a server has an HTTP app with fetch, acceptSession for capnweb sessions, and the store the world reads; docs/your-implementation.md)`);
+  } finally {
+    db.close();
+  }
+}
+
+/** A viewer module is built once over a fresh reference view database, and must have what the world drives. */
+export function checkViewerFits(path: string, impl: Implementation): void {
+  const factory = impl.viewer;
+  if (!factory) throw new ImplError(`${path} exports no 'viewer' factory`);
+  const db = openViewerDb();
+  try {
+    let viewer: unknown;
+    try {
+      viewer = factory({
+        db,
+        transport: { name: "rest", connect: refused, follow: refused },
+        clock: { now: () => 0, setTimer: () => ({ cancel: () => {} }) },
+        random: { next: () => 0.5 },
+        ids: { next: (prefix) => `${prefix}-check` },
+      });
+    } catch (error) {
+      throw new ImplError(`${path}: viewer(ports) threw while building a viewer: ${(error as Error)?.message ?? error}`);
+    }
+    if (viewer === null || typeof viewer !== "object") throw new ImplError(`${path}: viewer(ports) returned ${viewer === null ? "null" : typeof viewer}, not a viewer object`);
+    const missing: string[] = VIEWER_METHODS.filter((m) => typeof (viewer as Record<string, unknown>)[m] !== "function");
+    if (typeof (viewer as { viewerID?: unknown }).viewerID !== "string") missing.unshift("viewerID");
+    if (missing.length > 0) throw new ImplError(`${path}: the viewer it builds lacks ${missing.join(", ")} (a viewer has viewerID and ${VIEWER_METHODS.join(", ")}; docs/your-implementation.md)`);
   } finally {
     db.close();
   }

@@ -17,11 +17,11 @@ async function cli(...args: string[]): Promise<{ code: number; out: string; err:
   return { code, out, err };
 }
 
-test("the reference client and server loaded as one module (--impl) give the golden trace hashes", async () => {
+test("the reference client, server and viewer loaded as one module (--impl) give the golden trace hashes", async () => {
   const golden = (JSON.parse(readFileSync(GOLDEN_PATH, "utf8")) as GoldenFile).hashes;
   for (const transport of TRANSPORTS) {
     for (const seed of [1, 2]) {
-      const scenario = generateScenario(seed, { profile: GOLDEN.profile, transport, ops_max: GOLDEN.ops_max, impl: { client: "examples/reference", server: "examples/reference" } });
+      const scenario = generateScenario(seed, { profile: GOLDEN.profile, transport, ops_max: GOLDEN.ops_max, impl: { client: "examples/reference", server: "examples/reference", viewer: "examples/reference" } });
       const result = await runScenario(scenario);
       expect(`${transport}/${seed} ${result.trace_hash}`).toBe(`${transport}/${seed} ${golden[transport][seed - 1]}`);
     }
@@ -40,16 +40,16 @@ test("a client that lacks methods is bad input naming each one, exit 2", async (
   expect(r.err).toMatch(/lacks bindShare, start, stop, drained, status/);
 });
 
-test("a path that is not there, a server without a store, and --viewer are bad input", async () => {
+test("a path that is not there, a server without a store, and a viewer that is a client are bad input", async () => {
   expect((await cli("run", "--seed", "1", "--client", "examples/nothing-here")).err).toMatch(/no such file or folder/);
   const storeless = await cli("run", "--seed", "1", "--server", "sim/impl/fixtures/server-without-store.ts");
   expect(storeless.code).toBe(2);
   expect(storeless.err).toMatch(/lacks store/);
   const clientAsServer = await cli("run", "--seed", "1", "--server", "examples/reference-client");
   expect(clientAsServer.err).toMatch(/exports no 'server' factory \(it exports: client\)/);
-  const viewer = await cli("run", "--seed", "1", "--viewer", "examples/reference");
+  const viewer = await cli("run", "--seed", "1", "--viewer", "examples/seed-client");
   expect(viewer.code).toBe(2);
-  expect(viewer.err).toMatch(/not built yet/);
+  expect(viewer.err).toMatch(/exports no 'viewer' factory/);
 });
 
 test("a seed design's server as a module gives the built-in variant's trace hashes", async () => {

@@ -16,9 +16,11 @@ export class ImplError extends Error {
 export interface ImplRef {
   client?: string;
   server?: string;
+  viewer?: string;
 }
 
-export type ImplRole = "client" | "server";
+export type ImplRole = "client" | "server" | "viewer";
+export const IMPL_ROLES: readonly ImplRole[] = ["client", "server", "viewer"];
 
 const ENTRY_NAMES = ["impl.ts", "index.ts", "client.ts", "main.ts", "impl.js", "index.js", "client.js", "main.js", "impl.mjs", "index.mjs"];
 
@@ -81,13 +83,14 @@ export async function rolesOf(path: string): Promise<ImplRole[]> {
   }
   const exported = loaded.get(file)!;
   const source = { ...((exported.default as Record<string, unknown> | undefined) ?? {}), ...exported };
-  return (["client", "server"] as const).filter((role) => typeof source[role] === "function");
+  return IMPL_ROLES.filter((role) => typeof source[role] === "function");
 }
 
 /** Loads every module a scenario names, so the world can build from them synchronously. */
 export async function preloadImplementations(ref: ImplRef | undefined): Promise<void> {
   if (ref?.client) await loadImplementation(ref.client, "client");
   if (ref?.server) await loadImplementation(ref.server, "server");
+  if (ref?.viewer) await loadImplementation(ref.viewer, "viewer");
 }
 
 /** A module already loaded in this thread, for one role. */

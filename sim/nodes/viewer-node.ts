@@ -1,6 +1,7 @@
 import type { ViewerCommitted } from "../run-record.ts";
 import type { Transport } from "../../client-under-test/transports/transport.ts";
-import { ShareViewer, type ViewerParts } from "../../client-under-test/viewer/share-viewer.ts";
+import { ShareViewer, type ViewerDeps, type ViewerParts } from "../../client-under-test/viewer/share-viewer.ts";
+import { referenceImplementation, type SyncViewer } from "../../mutants/implementation.ts";
 import type { ViewerSettings } from "../../client-under-test/viewer/settings.ts";
 import { openViewerDb } from "../../client-under-test/viewer/view-store.ts";
 import type Database from "better-sqlite3";
@@ -17,24 +18,26 @@ export interface ViewerBinding {
 }
 
 /** A person's browser tab following a share: a ShareViewer over its own SQLite; it can crash and restart. */
-export class ViewerNode extends DurableProcess<Live & { viewer: ShareViewer }> {
+export class ViewerNode extends DurableProcess<Live & { viewer: SyncViewer }> {
   readonly name: string;
   readonly binding: ViewerBinding;
   readonly #host: NodeHost;
   readonly #settings: ViewerSettings;
-  readonly #parts: Partial<ViewerParts>;
   readonly #transportFor: (node: string, incarnation: Incarnation) => Transport;
   viewerID = "";
   /** Set once it closed the page: it never comes back. */
   left = false;
 
-  constructor(host: NodeHost, name: string, binding: ViewerBinding, settings: ViewerSettings, parts: Partial<ViewerParts>, transportFor: (node: string, incarnation: Incarnation) => Transport) {
+  readonly #build: (deps: ViewerDeps) => SyncViewer;
+
+  /** `factory` builds a whole viewer (a module's); without one, the reference with `parts` in place. */
+  constructor(host: NodeHost, name: string, binding: ViewerBinding, settings: ViewerSettings, parts: Partial<ViewerParts>, transportFor: (node: string, incarnation: Incarnation) => Transport, factory?: (deps: ViewerDeps) => SyncViewer) {
     super("viewer", { open: openViewerDb, disk: "memory" });
+    this.#build = factory ?? (Object.keys(parts).length === 0 ? referenceImplementation.viewer : (deps) => new ShareViewer(deps, parts));
     this.#host = host;
     this.name = name;
     this.binding = binding;
     this.#settings = settings;
-    this.#parts = parts;
     this.#transportFor = transportFor;
   }
 
@@ -42,7 +45,7 @@ export class ViewerNode extends DurableProcess<Live & { viewer: ShareViewer }> {
     return this.live?.incarnation;
   }
 
-  get viewer(): ShareViewer {
+  get viewer(): SyncViewer {
     if (!this.live) throw new Error(`${this.name} is down`);
     return this.live.viewer;
   }
@@ -55,15 +58,12 @@ export class ViewerNode extends DurableProcess<Live & { viewer: ShareViewer }> {
   start(): void {
     const host = this.#host;
     const { incarnation, db } = this.begin();
-    const viewer = new ShareViewer(
-      {
-        db,
-        transport: this.#transportFor(this.name, incarnation),
-        ...processPorts(host, this.name, incarnation, `viewer/${this.name}`),
-        settings: this.#settings,
-      },
-      this.#parts,
-    );
+    const viewer = this.#build({
+      db,
+      transport: this.#transportFor(this.name, incarnation),
+      ...processPorts(host, this.name, incarnation, `viewer/${this.name}`),
+      settings: this.#settings,
+    });
     if (this.incarnations === 1) viewer.bindShare(this.binding.share_id, this.binding.secret);
     this.viewerID = viewer.viewerID;
     this.live = { incarnation, db, viewer };
@@ -76,7 +76,7 @@ export class ViewerNode extends DurableProcess<Live & { viewer: ShareViewer }> {
     this.live?.viewer.stop();
   }
 
-  protected override onCrash(live: Live & { viewer: ShareViewer }): void {
+  protected override onCrash(live: Live & { viewer: SyncViewer }): void {
     live.viewer.stop();
   }
 

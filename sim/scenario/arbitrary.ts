@@ -179,7 +179,7 @@ export interface GenerateOptions {
   /** Generate scenarios of the A2A system in this setup instead of the share system's. */
   a2a?: SetupName;
   /** Modules under test run instead of the reference's (docs/your-implementation.md). */
-  impl?: { client?: string; server?: string };
+  impl?: { client?: string; server?: string; viewer?: string };
 }
 
 export const OPS_MAX = 300;

@@ -225,7 +225,7 @@ export const scenarioSchema = z
       .optional(),
     a2a: a2aSchema.optional(),
     /** Modules run instead of the reference's, by role: paths relative to the working directory (docs/your-implementation.md). */
-    impl: z.strictObject({ client: z.string().min(1).max(4096).optional(), server: z.string().min(1).max(4096).optional() }).optional(),
+    impl: z.strictObject({ client: z.string().min(1).max(4096).optional(), server: z.string().min(1).max(4096).optional(), viewer: z.string().min(1).max(4096).optional() }).optional(),
     /** Variant knobs, e.g. the seed plan's dedupe window. */
     options: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).default({}),
   })

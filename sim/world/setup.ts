@@ -115,6 +115,7 @@ function setUpViewer(d: SetupDeps, spec: Scenario["viewers"][number], i: number)
     { ...d.scenario.viewer, from: spec.from_cursor === "latest" ? "latest" : "start" },
     d.parts.viewer ?? {},
     (n, inc) => transportFor(d, n, inc),
+    d.parts.viewerFactory,
   );
   d.roster.viewers.push(node);
   d.scheduler.at(spec.join_at_ms, () => {
