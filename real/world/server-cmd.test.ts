@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,7 +13,11 @@ import { liveChildren } from "../processes/children.ts";
 // and viewers, SIGKILLs its process group, skips what needs its insides, and
 // reads the final shares over the protocol.
 
-afterAll(() => expect(liveChildren()).toBe(0));
+const dirs: string[] = [];
+afterAll(() => {
+  expect(liveChildren()).toBe(0);
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
 
 const SERVE = "node cli/replaysim.js serve --port {port} --db {db}";
 
@@ -55,6 +59,7 @@ describe.concurrent("replaysim real --server-cmd", () => {
     ["with --db-reader", ["--db-reader", "real/world/reference-db-reader.ts"]],
   ])("a small scenario with what needs the server's insides, final shares read %s: the world kills and restarts the black box, skips the rest (recorded as skipped), and the reference passes; nothing is left running", async (_how, reader) => {
     const dir = mkdtempSync(join(tmpdir(), "replaysim-server-cmd-"));
+    dirs.push(dir);
     const file = join(dir, "black-box.json");
     writeFileSync(
       file,
