@@ -3,6 +3,7 @@ import { isTerminal } from "../../a2a-under-test/protocol/model.ts";
 import type { Violation } from "../checker-names.ts";
 import { noEfficiency } from "../efficiency.ts";
 import { harnessViolation } from "../harness-error.ts";
+import { stoppedRun } from "../stopped-run.ts";
 import { runMonitor } from "../kernel/run-monitor.ts";
 import { exclusive } from "../kernel/run-lock.ts";
 import { findA2AMutant } from "../../mutants/a2a/catalog.ts";
@@ -105,15 +106,8 @@ async function judgeA2A(scenario: Scenario, options: A2ARunOptions): Promise<Run
     const t = world?.scheduler.now ?? 0;
     const violation = harnessViolation(error, { seed: scenario.seed, transport: scenario.transport, t_ms: t });
     return {
-      seed: scenario.seed,
-      transport: scenario.transport,
-      verdict: "fail",
-      trace_hash: "",
-      violations: [violation],
-      coverage: [],
-      stats: { ops: 0, applied: 0, faults: 0, faults_by_kind: {}, sim_time_ms: t, wall_ms: Math.round((performance.now() - started) * 100) / 100, events: world?.events ?? 0, outcome: "harness_error", efficiency: noEfficiency() },
+      ...stoppedRun(scenario, violation, { sim_time_ms: t, events: world?.events ?? 0, wall_ms: performance.now() - started }, "harness_error"),
       scenario,
-      final: { clients: [], shares: [] },
       ...(options.keepHistory && world ? { history: world.history.events } : {}),
     };
   } finally {

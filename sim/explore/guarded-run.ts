@@ -1,6 +1,6 @@
 import type { Violation } from "../checker-names.ts";
 import { canonicalJson } from "../history/canonical-json.ts";
-import { noEfficiency } from "../efficiency.ts";
+import { stoppedRun } from "../stopped-run.ts";
 import { determinismViolation, moduleNames } from "./determinism.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import type { PoolResult, RunOptions, TaskPool } from "./pool.ts";
@@ -23,19 +23,6 @@ function parseLine(line: string): unknown {
   }
 }
 
-function stoppedReport(scenario: Scenario, violation: Violation, stats: { sim_time_ms: number; events: number; wall_ms: number }, outcome: "hang" | "harness_error"): RunReport {
-  return {
-    seed: scenario.seed,
-    transport: scenario.transport,
-    verdict: "fail",
-    trace_hash: "",
-    violations: [violation],
-    coverage: [],
-    stats: { ops: 0, applied: 0, faults: 0, faults_by_kind: {}, sim_time_ms: stats.sim_time_ms, wall_ms: Math.round(stats.wall_ms), events: stats.events, outcome, efficiency: noEfficiency() },
-    final: { clients: [], shares: [] },
-  };
-}
-
 /** The report of a run the pool did not let finish. */
 export function reportOf(scenario: Scenario, result: Exclude<PoolResult, { kind: "done" | "cancelled" }>, repro: string | undefined): RunReport {
   const m = result.monitor;
@@ -52,7 +39,7 @@ export function reportOf(scenario: Scenario, result: Exclude<PoolResult, { kind:
       t_ms: m.sim_time_ms,
       witness: { ...where, wall_ms: Math.round(result.wall_ms), budget_ms: result.budget_ms, phase: m.phase, last_events: m.last_lines.map(parseLine) },
     };
-    return stoppedReport(scenario, violation, { sim_time_ms: m.sim_time_ms, events: m.events, wall_ms: result.wall_ms }, "hang");
+    return stoppedRun(scenario, violation, { sim_time_ms: m.sim_time_ms, events: m.events, wall_ms: result.wall_ms }, "hang");
   }
   const violation: Violation = {
     checker: "harness",
@@ -61,7 +48,7 @@ export function reportOf(scenario: Scenario, result: Exclude<PoolResult, { kind:
     t_ms: m.sim_time_ms,
     witness: { ...where, error: result.message.split("\n").slice(0, 8), last_events: m.last_lines.map(parseLine) },
   };
-  return stoppedReport(scenario, violation, { sim_time_ms: m.sim_time_ms, events: m.events, wall_ms: result.wall_ms }, "harness_error");
+  return stoppedRun(scenario, violation, { sim_time_ms: m.sim_time_ms, events: m.events, wall_ms: result.wall_ms }, "harness_error");
 }
 
 /** Runs `scenario` on the pool; null only when cancelled. */
