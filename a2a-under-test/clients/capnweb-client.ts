@@ -164,17 +164,7 @@ class CapnwebClient implements A2AClient {
       connection.pending.add(fail);
       // No answer in time: the session is suspect, so it goes (a late answer could not be told from a new one).
       const timer = this.#ports.clock.setTimer(this.#ports.deadline_ms, () => connection.break(network("deadline")));
-      let call: PromiseLike<T>;
-      try {
-        call = run(connection.main);
-      } catch (error) {
-        fail(connection.broken ? network(String(error)) : fromRemote(error));
-        return;
-      }
-      call.then(
-        (value) => settle(() => resolve(value)),
-        (error) => fail(connection.broken ? network(String((error as Error)?.message ?? error)) : fromRemote(error)),
-      );
+      issue(connection, () => run(connection.main), (value) => settle(() => resolve(value)), fail);
     });
   }
 
@@ -229,14 +219,9 @@ class CapnwebClient implements A2AClient {
         timer = null;
         connection.break(network("deadline"));
       });
-      let call: PromiseLike<{ taskId: string }>;
-      try {
-        call = start(connection.main, listener);
-      } catch (error) {
-        fail(connection.broken ? network(String(error)) : fromRemote(error));
-        return;
-      }
-      call.then(
+      issue(
+        connection,
+        () => start(connection.main, listener),
         (answer) => {
           timer?.cancel();
           timer = null;
@@ -244,7 +229,7 @@ class CapnwebClient implements A2AClient {
           taskId = answer.taskId;
           finishIfDone();
         },
-        (error) => fail(connection.broken ? network(String((error as Error)?.message ?? error)) : fromRemote(error)),
+        fail,
       );
     });
   }
@@ -287,6 +272,23 @@ class CapnwebClient implements A2AClient {
       });
     });
   }
+}
+
+/** What a call's failure means: a transport failure once its session broke, else the server's own answer. */
+function failureOn(connection: Connection, error: unknown): A2AError {
+  return connection.broken ? network(String((error as Error)?.message ?? error)) : fromRemote(error);
+}
+
+/** Sends one call on a session; its answer goes to `answered`, any failure (a synchronous throw too) to `fail`. */
+function issue<T>(connection: Connection, send: () => PromiseLike<T>, answered: (value: T) => void, fail: (error: A2AError) => void): void {
+  let call: PromiseLike<T>;
+  try {
+    call = send();
+  } catch (error) {
+    fail(failureOn(connection, error));
+    return;
+  }
+  call.then(answered, (error) => fail(failureOn(connection, error)));
 }
 
 export function capnwebClient(ports: A2AClientPorts): A2AClient {
