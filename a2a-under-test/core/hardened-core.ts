@@ -126,12 +126,7 @@ export class HardenedCore {
     if (!task) throw a2aError("task_not_found", `no task ${taskId}`);
     if (isTerminal(task.state)) throw a2aError("task_terminal", `task ${taskId} is ${task.state}`);
     this.#ports.agentEmitted(taskId, "status:canceled");
-    this.#append(taskId, { kind: "status", taskId, state: "canceled" });
-    // Its agent stops now rather than at its next step.
-    if (!this.#parts.admits("canceled", { kind: "status", taskId, state: "completed" })) {
-      this.#runs.get(taskId)?.stop();
-      this.#runs.delete(taskId);
-    }
+    this.#append(task, { kind: "status", taskId, state: "canceled" });
     return this.snapshot(taskId).task;
   }
 
@@ -177,10 +172,9 @@ export class HardenedCore {
     return seq;
   }
 
-  /** An event from the agent or a cancel: refused after a terminal state, else saved and delivered. */
-  #append(taskId: string, event: TaskEvent): boolean {
-    const task = this.#task(taskId);
-    if (!task || !this.#parts.admits(task.state, event)) return false;
+  /** Saves an event the task admitted (from its agent, or a cancel) and delivers it, in the order the parts say. */
+  #append(task: TaskRow, event: TaskEvent): void {
+    const taskId = task.id;
     let seq = 0;
     this.#parts.persistThenDeliver(
       () => {
@@ -194,7 +188,6 @@ export class HardenedCore {
       },
       (fn, delay_ms) => this.#ports.clock.setTimer(delay_ms, fn),
     );
-    return true;
   }
 
   #deliverLogged(taskId: string, afterSeq: number): void {
@@ -216,9 +209,14 @@ export class HardenedCore {
   }
 
   #fromAgent(taskId: string, event: TaskEvent): void {
+    // A task that finished meanwhile (a cancel) takes nothing more: its run ends here, having produced nothing.
+    const task = this.#task(taskId);
+    if (!task || !this.#parts.admits(task.state, event)) {
+      this.#runs.get(taskId)?.stop();
+      return;
+    }
     this.#ports.agentEmitted(taskId, eventKey(event));
-    // A task that finished meanwhile (a cancel) takes nothing more: its run ends here.
-    if (!this.#append(taskId, event)) this.#runs.get(taskId)?.stop();
+    this.#append(task, event);
   }
 
   /** After a restart: every task an agent was on resumes where its log ends. */
